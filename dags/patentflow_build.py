@@ -1,0 +1,100 @@
+"""Build, gate and publish: raw → dbt warehouse → quality gate → published release.
+
+Triggered when the daily API pulls both landed, or when a file drop delivered something. The three
+warehouse-writing tasks share the one-slot ``duckdb_writer`` pool: DuckDB allows one writer.
+Publication happens only through ``quality_gate``: there is no other path to ``publish``.
+"""
+
+from datetime import timedelta
+
+from airflow.sdk import dag, task
+
+from patentflow.assets import (
+    DUCKDB_WRITER_POOL,
+    PUBLISHED_RELEASE,
+    RAW_FINANCE_API,
+    RAW_PATENT_API,
+    RAW_REFERENCE,
+    RAW_TECH_CONTRACTS,
+)
+from patentflow.dagkit import DEFAULT_ARGS, START_DATE
+
+
+@dag(
+    dag_id="patentflow_build",
+    schedule=(RAW_PATENT_API & RAW_FINANCE_API) | RAW_TECH_CONTRACTS | RAW_REFERENCE,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["patentflow", "dbt", "quality-gate", "publish"],
+    dagrun_timeout=timedelta(hours=4),
+    doc_md=__doc__,
+)
+def patentflow_build():
+    @task
+    def resolve_context(dag_run=None, data_interval_end=None, triggering_asset_events=None):
+        from patentflow.tasks import resolve_build_context
+
+        as_of_values = [
+            str(event.extra["as_of"])
+            for events in (triggering_asset_events or {}).values()
+            for event in events
+            if event.extra and event.extra.get("as_of")
+        ]
+        ctx = resolve_build_context(
+            airflow_run_id=dag_run.run_id,
+            conf=dag_run.conf,
+            data_interval_end=data_interval_end,
+            triggering_as_of=as_of_values,
+        )
+        return ctx.to_dict()
+
+    @task(pool=DUCKDB_WRITER_POOL)
+    def load_raw(context: dict):
+        from patentflow.tasks import BuildContext, load_raw
+
+        return load_raw(BuildContext.from_dict(context))
+
+    @task(pool=DUCKDB_WRITER_POOL)
+    def dbt_build(context: dict):
+        from patentflow.tasks import BuildContext, dbt_build
+
+        return dbt_build(BuildContext.from_dict(context))
+
+    @task
+    def quality_gate(context: dict):
+        from patentflow.tasks import BuildContext, quality_gate
+
+        return quality_gate(BuildContext.from_dict(context))
+
+    @task(pool=DUCKDB_WRITER_POOL, outlets=[PUBLISHED_RELEASE])
+    def publish(context: dict, outlet_events=None):
+        from patentflow.intervals import interval_for_as_of
+        from patentflow.tasks import BuildContext, publish
+
+        ctx = BuildContext.from_dict(context)
+        start, end = interval_for_as_of(ctx.as_of)
+        info = publish(ctx, start, end)
+        outlet_events[PUBLISHED_RELEASE].extra = {
+            "release_id": ctx.release_id, "as_of": ctx.as_of.isoformat(),
+        }
+        return info
+
+    @task(trigger_rule="one_failed")
+    def record_failure(context: dict):
+        from patentflow.tasks import BuildContext, mark_failed
+
+        mark_failed(BuildContext.from_dict(context), "a build task failed; see the task logs")
+        raise RuntimeError("patentflow build failed; the previous release is still served")
+
+    ctx = resolve_context()
+    loaded = load_raw(ctx)
+    built = dbt_build(ctx)
+    gated = quality_gate(ctx)
+    published = publish(ctx)
+    loaded >> built >> gated >> published
+    [loaded, built, gated, published] >> record_failure(ctx)
+
+
+patentflow_build()

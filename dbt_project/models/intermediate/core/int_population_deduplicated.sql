@@ -1,0 +1,30 @@
+-- Population of the newest snapshot, one row per region and year.
+-- A reference delivery is a full snapshot: the newest snapshot replaces every older one.
+with
+
+snapshots as (
+
+    select * from {{ ref('stg_reference_drop__population') }}
+
+),
+
+latest_snapshot as (
+
+    select * from snapshots
+    where snapshot_date = (select max(snapshot_date) from snapshots)
+
+),
+
+deduplicated as (
+
+    {{ deduplicate('latest_snapshot', 'region_code, population_year', 'extracted_at desc, batch_id desc, batch_row_number desc', ref('stg_reference_drop__population')) }}
+
+),
+
+final as (
+
+    select * from deduplicated
+
+)
+
+select * from final

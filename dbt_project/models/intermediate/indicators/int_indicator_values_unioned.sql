@@ -1,0 +1,104 @@
+-- All directly computed indicators, zero-filled over the scaffold, with rates finished:
+-- value = 100 x numerator / denominator, and a zero denominator gives value null with
+-- numerator 0 and denominator 0. Also keeps the city-only remainder rows (region `city_only`)
+-- and the data-dependent owner_uscc= rows, which indicator_values filters / passes through.
+with
+
+family_values as (
+
+    select * from {{ ref('int_indicators_patent_stock') }}
+    union all
+    select * from {{ ref('int_indicators_university') }}
+    union all
+    select * from {{ ref('int_indicators_transfers') }}
+    union all
+    select * from {{ ref('int_indicators_contracts') }}
+    union all
+    select * from {{ ref('int_indicators_products') }}
+    union all
+    select * from {{ ref('int_indicators_finance') }}
+
+),
+
+catalogue as (
+
+    select * from {{ ref('indicator_catalogue') }}
+
+),
+
+zero_rows as (
+
+    select
+        scaffold.indicator_id,
+        scaffold.period_type,
+        scaffold.period_start,
+        scaffold.region_code,
+        scaffold.breakdown,
+        cast(0 as double precision) as value,
+        cast(case when catalogue.value_method = 'percent' then 0 end as double precision)
+            as numerator,
+        cast(case when catalogue.value_method = 'percent' then 0 end as double precision)
+            as denominator
+    from {{ ref('int_indicator_scaffold') }} as scaffold
+    inner join catalogue
+        on catalogue.indicator_id = scaffold.indicator_id
+
+),
+
+combined as (
+
+    select * from family_values
+    union all
+    select * from zero_rows
+
+),
+
+summed as (
+
+    select
+        indicator_id,
+        period_type,
+        period_start,
+        region_code,
+        breakdown,
+        sum(value) as value,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from combined
+    group by indicator_id, period_type, period_start, region_code, breakdown
+
+),
+
+final as (
+
+    select
+        summed.indicator_id,
+        summed.period_type,
+        summed.period_start,
+        summed.region_code,
+        summed.breakdown,
+        case
+            when catalogue.value_method = 'percent'
+                then case
+                    when coalesce(summed.denominator, 0) > 0
+                        then 100.0 * coalesce(summed.numerator, 0) / summed.denominator
+                end
+            else coalesce(summed.value, 0)
+        end as value,
+        case
+            when catalogue.value_method = 'percent'
+                then case
+                    when coalesce(summed.denominator, 0) > 0 then coalesce(summed.numerator, 0)
+                    else 0
+                end
+        end as numerator,
+        case
+            when catalogue.value_method = 'percent' then coalesce(summed.denominator, 0)
+        end as denominator
+    from summed
+    inner join catalogue
+        on catalogue.indicator_id = summed.indicator_id
+
+)
+
+select * from final

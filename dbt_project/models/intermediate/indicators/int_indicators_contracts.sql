@@ -1,0 +1,82 @@
+-- CON-01, CON-03..06: technology contracts registered in the period, current version only and
+-- status 有效 (a cancelled registration counts nowhere), attributed to the seller's region.
+-- CON-02 (growth over the base year) is derived from CON-01 in int_indicator_values_derived.
+with
+
+contracts as (
+
+    select * from {{ ref('int_tech_contracts_deduplicated') }}
+    where contract_status = '有效'
+        and registration_date is not null
+
+),
+
+classified as (
+
+    select
+        registration_no,
+        registration_date,
+        seller_region_code,
+        contract_category,
+        turnover_wan,
+        tech_transaction_wan,
+        {{ list_has_item('ip_types', '专利') }} as involves_patents,
+        seller_type in ('高等院校', '科研机构') as is_sold_by_univ_inst
+    from contracts
+
+),
+
+measures as (
+
+    select
+        {{ measure_columns('CON-01', 'registration_date', 'seller_region_code',
+            amount='turnover_wan') }}
+    from classified
+    where involves_patents
+
+    union all
+
+    select
+        {{ measure_columns('CON-03', 'registration_date', 'seller_region_code',
+            amount='turnover_wan') }}
+    from classified
+
+    union all
+
+    select
+        {{ measure_columns('CON-03', 'registration_date', 'seller_region_code',
+            breakdown="'contract_type=' || contract_category", amount='turnover_wan') }}
+    from classified
+    where contract_category is not null
+
+    union all
+
+    select
+        {{ measure_columns('CON-04', 'registration_date', 'seller_region_code',
+            amount='tech_transaction_wan') }}
+    from classified
+
+    union all
+
+    select
+        {{ measure_columns('CON-05', 'registration_date', 'seller_region_code',
+            amount='turnover_wan') }}
+    from classified
+    where is_sold_by_univ_inst
+
+    union all
+
+    select
+        {{ measure_columns('CON-06', 'registration_date', 'seller_region_code') }}
+    from classified
+    where involves_patents
+
+),
+
+final as (
+
+    {{ summarise_measures('measures', 'within') }}
+
+)
+
+select * from final

@@ -1,0 +1,122 @@
+-- FIN-01..09: pledges (not cancelled, Jinan pledgor), insurance policies (Jinan insured) and
+-- roadshows (city only). FIN-04 accumulates from cumulative_financing_start to D, so it is 0 for
+-- periods that end before that date.
+with
+
+pledges as (
+
+    select * from {{ ref('int_pledges_deduplicated') }}
+    where pledge_status <> 'cancelled'
+        and registration_date is not null
+
+),
+
+policies as (
+
+    select * from {{ ref('int_insurance_policies_deduplicated') }}
+    where start_date is not null
+
+),
+
+roadshows as (
+
+    select * from {{ ref('int_roadshows_deduplicated') }}
+    where event_date is not null
+
+),
+
+flow_measures as (
+
+    select
+        {{ measure_columns('FIN-01', 'registration_date', 'pledgor_region_code',
+            amount='loan_amount_wan') }}
+    from pledges
+
+    union all
+
+    select
+        {{ measure_columns('FIN-02', 'registration_date', 'pledgor_region_code') }}
+    from pledges
+
+    union all
+
+    select
+        {{ measure_columns('FIN-03', 'registration_date', 'pledgor_region_code',
+            amount='null', distinct_key='pledgor_uscc', aggregation='distinct') }}
+    from pledges
+
+    union all
+
+    select
+        {{ measure_columns('FIN-05', 'registration_date', 'pledgor_region_code',
+            amount='null',
+            numerator='case when loan_amount_wan < ' ~ var('inclusive_pledge_threshold_wan')
+                ~ ' then 1 else 0 end',
+            denominator='1') }}
+    from pledges
+
+    union all
+
+    select
+        {{ measure_columns('FIN-06', 'start_date', 'insured_region_code') }}
+    from policies
+
+    union all
+
+    select
+        {{ measure_columns('FIN-07', 'start_date', 'insured_region_code',
+            amount='coverage_wan') }}
+    from policies
+
+    union all
+
+    select
+        {{ measure_columns('FIN-08', 'event_date', "'3701'") }}
+    from roadshows
+
+    union all
+
+    select
+        {{ measure_columns('FIN-08', 'event_date', "'3701'",
+            breakdown="'industry_chain=' || industry_chain") }}
+    from roadshows
+    where industry_chain is not null
+
+    union all
+
+    select
+        {{ measure_columns('FIN-09', 'event_date', "'3701'", amount='signed_amount_wan') }}
+    from roadshows
+
+),
+
+cumulative_measures as (
+
+    select
+        {{ measure_columns('FIN-04', 'registration_date', 'pledgor_region_code',
+            amount='loan_amount_wan') }}
+    from pledges
+
+),
+
+flows as (
+
+    {{ summarise_measures('flow_measures', 'within') }}
+
+),
+
+cumulative as (
+
+    {{ summarise_measures('cumulative_measures', 'cumulative') }}
+
+),
+
+final as (
+
+    select * from flows
+    union all
+    select * from cumulative
+
+)
+
+select * from final

@@ -1,0 +1,48 @@
+-- PIP-01..03: patent-intensive products of the newest snapshot whose data_year is the period's
+-- year (year rows only), attributed to the product's region.
+with
+
+products as (
+
+    select
+        product_id,
+        region_code,
+        product_status,
+        output_value_wan,
+        cast(cast(data_year as varchar) || '-01-01' as date) as data_year_start
+    from {{ ref('int_intensive_products_deduplicated') }}
+    where data_year is not null
+
+),
+
+measures as (
+
+    select
+        {{ measure_columns('PIP-01', 'data_year_start', 'region_code') }}
+    from products
+    where product_status = 'certified'
+
+    union all
+
+    select
+        {{ measure_columns('PIP-02', 'data_year_start', 'region_code',
+            amount='output_value_wan') }}
+    from products
+    where product_status = 'certified'
+
+    union all
+
+    select
+        {{ measure_columns('PIP-03', 'data_year_start', 'region_code') }}
+    from products
+    where product_status in ('filed', 'certified')
+
+),
+
+final as (
+
+    {{ summarise_measures('measures', 'within') }}
+
+)
+
+select * from final

@@ -1,0 +1,104 @@
+-- TRN-01..03 and TRD-01..02: non-revoked TR01/EE01 events dated in the period, classified by
+-- the region and country of their first from_party and first to_party; breakdown by the
+-- patent's IPC-derived chain (`other` for a patent not in the registry).
+with
+
+events as (
+
+    select * from {{ ref('int_legal_events_deduplicated') }}
+    where event_code in ('TR01', 'EE01')
+        and not is_revoked
+        and event_date is not null
+
+),
+
+patents as (
+
+    select * from {{ ref('int_patents_enriched') }}
+
+),
+
+classified as (
+
+    select
+        events.event_id,
+        events.event_code,
+        events.event_date,
+        events.first_from_party_region_code as from_region_code,
+        events.first_to_party_region_code as to_region_code,
+        coalesce({{ is_jinan_region('events.first_from_party_region_code') }}, false)
+            as is_from_jinan,
+        coalesce({{ is_jinan_region('events.first_to_party_region_code') }}, false)
+            as is_to_jinan,
+        coalesce(events.first_from_party_country <> 'CN', false) as is_from_abroad,
+        coalesce(events.first_to_party_country <> 'CN', false) as is_to_abroad,
+        coalesce(patents.industry_chain, 'other') as industry_chain
+    from events
+    left join patents
+        on patents.application_no = events.application_no
+
+),
+
+counted as (
+
+    select event_date, from_region_code as region_code, industry_chain, 'TRN-01' as indicator_id
+    from classified
+    where event_code = 'TR01' and is_from_jinan
+
+    union all
+
+    select event_date, from_region_code, industry_chain, 'TRN-02'
+    from classified
+    where event_code = 'EE01' and is_from_jinan
+
+    union all
+
+    select event_date, to_region_code, industry_chain, 'TRN-03'
+    from classified
+    where is_to_jinan and not is_from_jinan
+
+    union all
+
+    select event_date, from_region_code, industry_chain, 'TRD-01'
+    from classified
+    where is_from_jinan and is_to_abroad
+
+    union all
+
+    select event_date, to_region_code, industry_chain, 'TRD-02'
+    from classified
+    where is_from_abroad and is_to_jinan
+
+),
+
+measures as (
+
+    {%- for indicator_id in ['TRN-01', 'TRN-02', 'TRN-03', 'TRD-01', 'TRD-02'] %}
+
+    select
+        {{ measure_columns(indicator_id, 'event_date', 'region_code') }}
+    from counted
+    where indicator_id = '{{ indicator_id }}'
+
+    union all
+
+    select
+        {{ measure_columns(indicator_id, 'event_date', 'region_code',
+            breakdown="'industry_chain=' || industry_chain") }}
+    from counted
+    where indicator_id = '{{ indicator_id }}'
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    {{ summarise_measures('measures', 'within') }}
+
+)
+
+select * from final

@@ -1,0 +1,728 @@
+"""Record validation: typed values for good records, a reason code for every bad one.
+
+Pure functions, column-at-a-time (pandas/pyarrow) so that a 100,000-row file or a 1,000-record
+page is checked in a few vectorised passes; only the fields that are lists (parties, application
+number lists) need a Python loop. Nothing here raises on bad input: every row ends either valid
+(with typed values) or rejected with the first failing field's stable ``reason_code`` (see
+``REASON_CODES``) and a human reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion import rules
+from ingestion.appno import normalise_application_nos
+from ingestion.schemas import RAW_TABLES, arrow_schema
+
+# Stable reason codes (written to audit.quarantine.reason_code; documented in
+# docs/decisions/ingestion.md). Renaming one is a breaking change for the audit marts.
+REASON_CODES: dict[str, str] = {
+    "missing_required": "a required field is missing or empty",
+    "invalid_type": "a field has the wrong JSON type (e.g. an object where a string belongs)",
+    "malformed_record": "the record is not a JSON object",
+    "invalid_application_no": "not a CNIPA application number (shape or type digit)",
+    "bad_check_digit": "the application number's check digit does not match",
+    "invalid_date": "not a valid YYYY-MM-DD date",
+    "invalid_timestamp": "not an ISO 8601 timestamp with offset",
+    "invalid_number": "not a number, or outside the range of the column",
+    "negative_amount": "a money amount below zero",
+    "negative_count": "a count or integer below zero",
+    "invalid_boolean": "not true/false",
+    "invalid_enum": "a value outside the contract's enumeration",
+    "unknown_chain": "an industry chain not in the reference chain list",
+    "invalid_region_code": "not a 6-digit region code (or 境外 where allowed)",
+    "invalid_uscc": "not an 18-character USCC of [0-9A-HJ-NPQRTUWXY]",
+    "tech_amount_exceeds_turnover": "技术交易额 above 成交额",
+    "malformed_row": "a CSV row whose field count differs from the header",
+    "truncated_file": "the last row of a file that ends mid-character (cut off)",
+    "missing_columns": "file-level: required header columns are absent",
+    "undecodable_encoding": "file-level: neither UTF-8 (with/without BOM) nor GBK/GB18030",
+    "unreadable_file": "file-level: the file cannot be parsed (corrupt XLSX, bad CSV quoting)",
+    "empty_file": "file-level: a zero-byte file (not even a header)",
+    "unsafe_file_name": "file-level: path traversal, absolute path, symlink or non-regular file",
+    "unexpected_file_name": "file-level: name does not match the drop's contract patterns",
+    "file_modified": "file-level: a file already ingested re-delivered with other content",
+}
+
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})"
+_TRUE = frozenset({"true", "1"})
+_FALSE = frozenset({"false", "0"})
+
+
+@dataclass(frozen=True)
+class Field:
+    """One typed output column: where it comes from and what it must satisfy."""
+
+    name: str
+    kind: str
+    required: bool = False
+    values: frozenset[str] = frozenset()
+    pattern: str = rules.REGION_PATTERN
+    extra_allowed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    entity: str
+    fields: tuple[Field, ...]
+    cross_checks: tuple[Callable[[dict[str, pa.Array], dict[str, Any]], CheckResult], ...] = ()
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return RAW_TABLES[self.entity].key
+
+
+@dataclass
+class CheckResult:
+    """Per-row failure codes of one check (``None`` = passed) and a reason formatter."""
+
+    codes: np.ndarray
+    describe: Callable[[int], str]
+
+
+@dataclass
+class ValidatedColumns:
+    """Result of validating a batch of rows: typed columns for all rows plus each row's verdict."""
+
+    typed: dict[str, pa.Array]
+    reason_codes: np.ndarray  # object array: None where the row is valid
+    reasons: list[str | None] = field(default_factory=list)
+
+    @property
+    def valid_mask(self) -> np.ndarray:
+        return np.array([code is None for code in self.reason_codes], dtype=bool)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _as_strings(values: Sequence[Any] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values.cast(pa.string())
+    return pa.array(list(values), type=pa.string())
+
+
+def _clean_scalars(values: Sequence[Any] | pa.Array) -> pa.Array:
+    """Trim strings and turn blanks into nulls; the scalar kinds see ``string`` arrays only."""
+    trimmed = pc.utf8_trim_whitespace(_as_strings(values))
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Boolean Arrow array → numpy bool, nulls as False."""
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _present(array: pa.Array) -> np.ndarray:
+    return _np(pc.is_valid(array))
+
+
+def _codes(n: int) -> np.ndarray:
+    return np.full(n, None, dtype=object)
+
+
+def _mark(codes: np.ndarray, mask: Any, code: str) -> None:
+    mask = np.asarray(mask, dtype=bool)
+    codes[mask & np.equal(codes, None)] = code
+
+
+def _fullmatch(array: pa.Array, pattern: str) -> np.ndarray:
+    return _np(pc.match_substring_regex(array, f"^(?:{pattern})$"))
+
+
+def _check_text(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+    return array, _codes(len(array))
+
+
+def _check_ipc_main(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+    return pc.replace_substring_regex(array, r"\s+", ""), _codes(len(array))
+
+
+def _check_date(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+    """Strict ``YYYY-MM-DD``: parse, print back, compare (Arrow would roll 02-30 over)."""
+    codes = _codes(len(array))
+    parsed = pc.strptime(array, format="%Y-%m-%d", unit="s", error_is_null=True)
+    roundtrip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), array)
+    ok = _np(roundtrip)
+    _mark(codes, _present(array) & ~ok, "invalid_date")
+    typed = pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)).cast(pa.date32())
+    return typed, codes
+
+
+def _check_timestamp(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+    codes = _codes(len(array))
+    shaped = _fullmatch(array, _TIMESTAMP)
+    series = pd.Series(array.to_pylist(), dtype=object).where(shaped, None)
+    parsed = pd.to_datetime(series, utc=True, format="ISO8601", errors="coerce")
+    _mark(codes, _present(array) & parsed.isna().to_numpy(), "invalid_timestamp")
+    typed = pa.array(parsed, from_pandas=True).cast(pa.timestamp("us", tz="UTC"))
+    return typed, codes
+
+
+def _numbers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Parse numbers; returns values (NaN where absent/bad) and a mask of unparseable values."""
+    try:
+        numeric = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        series = pd.Series(array.to_pylist(), dtype=object)
+        numeric = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+    numeric = np.asarray(numeric, dtype="float64")
+    bad = _present(array) & ~np.isfinite(numeric)
+    return np.where(bad, np.nan, numeric), bad
+
+
+def _check_money(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+    codes = _codes(len(array))
+    values, bad = _numbers(array)
+    with np.errstate(invalid="ignore"):
+        too_big = np.abs(values) >= rules.MAX_MONEY
+        negative = values < 0
+    _mark(codes, bad | too_big, "invalid_number")
+    _mark(codes, negative, "negative_amount")
+    usable = np.where(np.equal(codes, None), np.round(values, 4), np.nan)
+    typed = pa.array(usable, from_pandas=True).cast(pa.decimal128(18, 4))
+    return typed, codes
+
+
+def _check_int(
+    array: pa.Array, spec: Field, arrow_type: pa.DataType
+) -> tuple[pa.Array, np.ndarray]:
+    codes = _codes(len(array))
+    values, bad = _numbers(array)
+    limit = 2**31 if arrow_type == pa.int32() else 2**53
+    with np.errstate(invalid="ignore"):
+        not_integral = ~np.isnan(values) & (
+            (values != np.floor(values)) | (np.abs(values) >= limit)
+        )
+        negative = values < 0
+    _mark(codes, bad | not_integral, "invalid_number")
+    _mark(codes, negative, "negative_count")
+    usable = np.where(np.equal(codes, None), values, np.nan)
+    return pa.array(usable, from_pandas=True).cast(arrow_type), codes
+
+
+_TRUE_SET = pa.array(sorted(_TRUE))
+_FALSE_SET = pa.array(sorted(_FALSE))
+
+
+def _check_bool(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+    codes = _codes(len(array))
+    lowered = pc.utf8_lower(array)
+    truthy = pc.is_in(lowered, value_set=_TRUE_SET)
+    falsy = pc.is_in(lowered, value_set=_FALSE_SET)
+    known = _np(truthy) | _np(falsy)
+    _mark(codes, _present(array) & ~known, "invalid_boolean")
+    typed = pc.if_else(pa.array(known), truthy, pa.scalar(None, pa.bool_()))
+    return typed, codes
+
+
+def _check_membership(code: str) -> Callable[[pa.Array, Field], tuple[pa.Array, np.ndarray]]:
+    def check(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+        codes = _codes(len(array))
+        allowed = spec.values or (rules.INDUSTRY_CHAINS if code == "unknown_chain" else frozenset())
+        member = _np(pc.is_in(array, value_set=pa.array(sorted(allowed), type=pa.string())))
+        _mark(codes, _present(array) & ~member, code)
+        return array, codes
+
+    return check
+
+
+def _check_pattern(
+    pattern: str, code: str
+) -> Callable[[pa.Array, Field], tuple[pa.Array, np.ndarray]]:
+    def check(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+        codes = _codes(len(array))
+        effective = spec.pattern if code == "invalid_region_code" else pattern
+        ok = _fullmatch(array, effective)
+        if spec.extra_allowed:
+            extra = pa.array(sorted(spec.extra_allowed), type=pa.string())
+            ok |= _np(pc.is_in(array, value_set=extra))
+        _mark(codes, _present(array) & ~ok, code)
+        return array, codes
+
+    return check
+
+
+def _check_appno(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
+    return normalise_application_nos(array)
+
+
+def _per_row(
+    values: Sequence[Any], convert: Callable[[Any], tuple[str | None, str | None]]
+) -> tuple[pa.Array, np.ndarray]:
+    codes = _codes(len(values))
+    typed: list[str | None] = []
+    for index, value in enumerate(values):
+        text, code = convert(value)
+        typed.append(text)
+        codes[index] = code
+    return pa.array(typed, type=pa.string()), codes
+
+
+_PARTY_KEYS = ("name", "uscc", "party_type", "region_code", "country")
+_USCC_RE = re.compile(rules.USCC_PATTERN)
+_REGION_RE = re.compile(rules.REGION_PATTERN)
+
+
+@lru_cache(maxsize=65_536)
+def _party_text(values: tuple[str | None, ...]) -> tuple[str | None, str | None]:
+    """JSON text of one party's documented keys, or a reason code (cached: parties repeat)."""
+    cleaned = dict(
+        zip(
+            _PARTY_KEYS,
+            ((v.strip() or None) if v is not None else None for v in values),
+            strict=True,
+        )
+    )
+    if cleaned["name"] is None or cleaned["party_type"] is None or cleaned["country"] is None:
+        return None, "missing_required"
+    if cleaned["party_type"] not in rules.PARTY_TYPES:
+        return None, "invalid_enum"
+    if cleaned["uscc"] is not None and not _USCC_RE.fullmatch(cleaned["uscc"]):
+        return None, "invalid_uscc"
+    if cleaned["region_code"] is not None and not _REGION_RE.fullmatch(cleaned["region_code"]):
+        return None, "invalid_region_code"
+    return json.dumps(cleaned, ensure_ascii=False), None
+
+
+def validate_party(party: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """Check one contract ``party`` object; returns the documented keys only, or a reason code."""
+    text, code = _party_json(party)
+    return (json.loads(text), None) if text is not None else (None, code)
+
+
+def _party_json(party: Any) -> tuple[str | None, str | None]:
+    if not isinstance(party, dict):
+        return None, "invalid_type"
+    values = tuple(party.get(key) for key in _PARTY_KEYS)
+    if any(value is not None and not isinstance(value, str) for value in values):
+        return None, "invalid_type"
+    return _party_text(values)
+
+
+def _party_list(value: Any) -> tuple[str | None, str | None]:
+    if value is None:
+        return "[]", None
+    if isinstance(value, str):  # already serialised party JSON
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None, "invalid_type"
+    if not isinstance(value, list):
+        return None, "invalid_type"
+    texts = []
+    for party in value:
+        text, code = _party_json(party)
+        if code:
+            return None, code
+        texts.append(text)
+    return "[" + ", ".join(texts) + "]", None
+
+
+def _json_object(value: Any) -> tuple[str | None, str | None]:
+    if value is None:
+        return "{}", None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None, "invalid_type"
+    if not isinstance(value, dict):
+        return None, "invalid_type"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True), None
+
+
+_SCALAR_CHECKS: dict[str, Callable[[pa.Array, Field], tuple[pa.Array, np.ndarray]]] = {
+    "text": _check_text,
+    "ipc_main": _check_ipc_main,
+    "date": _check_date,
+    "timestamp": _check_timestamp,
+    "money": _check_money,
+    "int": lambda s, f: _check_int(s, f, pa.int32()),
+    "bigint": lambda s, f: _check_int(s, f, pa.int64()),
+    "bool": _check_bool,
+    "enum": _check_membership("invalid_enum"),
+    "chain": _check_membership("unknown_chain"),
+    "region": _check_pattern(rules.REGION_PATTERN, "invalid_region_code"),
+    "uscc": _check_pattern(rules.USCC_PATTERN, "invalid_uscc"),
+    "appno": _check_appno,
+}
+
+# Per-row converters for nested JSON values (parties, objects): API pages only, 1,000 at a time.
+_ROW_CONVERTERS: dict[str, Callable[[Any], tuple[str | None, str | None]]] = {
+    "party_list": _party_list,
+    "json_object": _json_object,
+}
+_LIST_KINDS = frozenset({"appno_list", "str_list", "ipc_list"})
+
+
+def _flatten_lists(
+    values: Sequence[Any] | pa.Array, n_rows: int
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Items of list-valued cells: ``;``-joined text (files) or JSON lists (APIs).
+
+    Returns the flat items, each item's row index, and a per-row wrong-type mask.
+    """
+    type_error = np.zeros(n_rows, dtype=bool)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array) and all(v is None or isinstance(v, str) for v in values):
+        values = pa.array(list(values), type=pa.string())
+    if isinstance(values, pa.Array):
+        lists = pc.split_pattern(pc.fill_null(values.cast(pa.string()), ""), ";")
+        parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        return lists.flatten(), parents, type_error
+    flat: list[str] = []
+    parents_list: list[int] = []
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            items = value.split(";")
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            items = value
+        else:
+            type_error[index] = True
+            continue
+        flat.extend(items)
+        parents_list.extend([index] * len(items))
+    return pa.array(flat, type=pa.string()), np.array(parents_list, dtype=np.int64), type_error
+
+
+def _rejoin(items: pa.Array, parents: np.ndarray, n_rows: int) -> pa.Array:
+    counts = np.bincount(parents, minlength=n_rows) if len(parents) else np.zeros(n_rows, int)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), items), ";")
+
+
+def _check_list(
+    values: Sequence[Any] | pa.Array, spec: Field, n_rows: int
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Vectorised list kinds: returns the ``;``-joined typed text, codes and a presence mask."""
+    codes = _codes(n_rows)
+    items, parents, type_error = _flatten_lists(values, n_rows)
+    if spec.kind == "ipc_list":
+        items = pc.replace_substring_regex(items, r"\s+", "")
+    else:
+        items = pc.utf8_trim_whitespace(items)
+    keep = _np(pc.not_equal(items, ""))
+    items = items.filter(pa.array(keep))
+    parents = parents[keep]
+    if spec.kind == "appno_list":
+        items, item_codes = normalise_application_nos(items)
+        for position in np.flatnonzero(~np.equal(item_codes, None))[::-1]:
+            codes[parents[position]] = item_codes[position]  # reversed: the first bad item wins
+    elif spec.values:
+        allowed = pa.array(sorted(spec.values), type=pa.string())
+        unknown = ~_np(pc.is_in(items, value_set=allowed))
+        codes[np.unique(parents[unknown])] = "invalid_enum"
+    codes[type_error] = "invalid_type"
+    present = np.bincount(parents, minlength=n_rows) > 0 if len(parents) else np.zeros(n_rows, bool)
+    typed = _rejoin(pc.fill_null(items, ""), parents, n_rows)
+    return typed, codes, present
+
+
+def _raw_value(raw: Sequence[Any] | pa.Array, index: int) -> Any:
+    if isinstance(raw, pa.Array | pa.ChunkedArray):
+        return raw[index].as_py()
+    return raw[index]
+
+
+def validate_columns(
+    spec: EntitySpec,
+    columns: dict[str, Sequence[Any] | pa.Array],
+    n_rows: int,
+    context: dict[str, Any] | None = None,
+    pre_codes: np.ndarray | None = None,
+) -> ValidatedColumns:
+    """Validate column-shaped input (missing columns count as all-null) against ``spec``.
+
+    Columns are Python sequences (API pages) or Arrow string arrays (files). ``pre_codes``
+    carries failures found before typing (a record that is not an object, a field with the wrong
+    JSON type); the first failing check in field order decides a row's reason.
+    """
+    context = context or {}
+    reason_codes = _codes(n_rows) if pre_codes is None else pre_codes.copy()
+    culprit: list[str | None] = [None] * n_rows
+    cleaned: dict[str, pa.Array] = {}
+    typed: dict[str, pa.Array] = {}
+    for spec_field in spec.fields:
+        raw = columns.get(spec_field.name)
+        raw = [None] * n_rows if raw is None else raw
+        if spec_field.kind in _LIST_KINDS:
+            array, codes, present = _check_list(raw, spec_field, n_rows)
+        elif spec_field.kind in _ROW_CONVERTERS:
+            values = raw.to_pylist() if isinstance(raw, pa.Array | pa.ChunkedArray) else list(raw)
+            present = np.array(
+                [
+                    not (v is None or v == [] or (isinstance(v, str) and not v.strip()))
+                    for v in values
+                ],
+                dtype=bool,
+            )
+            array, codes = _per_row(values, _ROW_CONVERTERS[spec_field.kind])
+        else:
+            scalars = _clean_scalars(raw)
+            cleaned[spec_field.name] = scalars
+            present = _present(scalars)
+            array, codes = _SCALAR_CHECKS[spec_field.kind](scalars, spec_field)
+        if spec_field.required:
+            codes = np.where(present, codes, "missing_required")
+        for index in _newly_failing(reason_codes, codes):
+            reason_codes[index] = codes[index]
+            culprit[index] = f"{spec_field.name}={_short(_raw_value(raw, index))}"
+        typed[spec_field.name] = array
+    for cross_check in spec.cross_checks:
+        result = cross_check(cleaned, context)
+        for index in _newly_failing(reason_codes, result.codes):
+            reason_codes[index] = result.codes[index]
+            culprit[index] = result.describe(int(index))
+    reasons = [
+        None if code is None else f"{culprit[i] or 'record'}: {REASON_CODES.get(code, code)}"
+        for i, code in enumerate(reason_codes)
+    ]
+    return ValidatedColumns(typed=typed, reason_codes=reason_codes, reasons=reasons)
+
+
+def _newly_failing(reason_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.equal(reason_codes, None) & ~np.equal(codes, None))
+
+
+# Cross-field checks -------------------------------------------------------------------------
+
+
+def _tech_not_above_turnover(cleaned: dict[str, pa.Array], context: dict[str, Any]) -> CheckResult:
+    turnover, _ = _numbers(cleaned["turnover_wan"])
+    tech, _ = _numbers(cleaned["tech_transaction_wan"])
+    codes = _codes(len(turnover))
+    with np.errstate(invalid="ignore"):
+        _mark(codes, np.round(tech, 4) > np.round(turnover, 4), "tech_amount_exceeds_turnover")
+    return CheckResult(
+        codes,
+        lambda i: f"技术交易额(万元)={tech[i]} > 成交额(万元)={turnover[i]}",
+    )
+
+
+def _licence_category_from_2026(
+    cleaned: dict[str, pa.Array], context: dict[str, Any]
+) -> CheckResult:
+    """技术许可 exists only in files from 2026 on: in an older month it is outside the enum."""
+    category = cleaned["contract_category"]
+    codes = _codes(len(category))
+    file_year = context.get("file_year")
+    if file_year is not None and file_year < rules.LICENSE_CATEGORY_FIRST_YEAR:
+        _mark(codes, _np(pc.equal(category, rules.LICENSE_CATEGORY)), "invalid_enum")
+    return CheckResult(
+        codes, lambda i: f"合同类别={rules.LICENSE_CATEGORY!r} in a file before 2026"
+    )
+
+
+def _licence_kind_known(cleaned: dict[str, pa.Array], context: dict[str, Any]) -> CheckResult:
+    details = context.get("details_raw") or []
+    codes = _codes(len(details))
+    for index, value in enumerate(details):
+        if isinstance(value, dict):
+            kind = value.get("license_kind")
+            if kind is not None and kind not in rules.LICENSE_KINDS:
+                codes[index] = "invalid_enum"
+    return CheckResult(codes, lambda i: f"details.license_kind={_short(details[i])}")
+
+
+# Entity specifications ----------------------------------------------------------------------
+
+F = Field
+ENTITY_SPECS: dict[str, EntitySpec] = {
+    spec.entity: spec
+    for spec in (
+        EntitySpec(
+            "patents",
+            (
+                F("application_no", "appno", True),
+                F("patent_type", "enum", True, rules.PATENT_TYPES),
+                F("title", "text", True),
+                F("application_date", "date", True),
+                F("publication_no", "text"),
+                F("grant_no", "text"),
+                F("grant_date", "date"),
+                F("ipc_main", "ipc_main"),
+                F("ipc", "ipc_list"),
+                F("locarno", "text"),
+                F("applicants", "party_list"),
+                F("family_countries", "str_list"),
+                F("fiscal_project_ids", "str_list"),
+                F("awards", "str_list"),
+                F("legal_status", "enum", True, rules.LEGAL_STATUSES),
+                F("updated_at", "timestamp", True),
+            ),
+        ),
+        EntitySpec(
+            "legal_events",
+            (
+                F("event_id", "text", True),
+                F("application_no", "appno", True),
+                F("event_code", "enum", True, rules.EVENT_CODES),
+                F("event_date", "date", True),
+                F("from_parties", "party_list"),
+                F("to_parties", "party_list"),
+                F("details", "json_object"),
+                F("updated_at", "timestamp", True),
+                F("revoked", "bool"),
+            ),
+            (_licence_kind_known,),
+        ),
+        EntitySpec(
+            "pledges",
+            (
+                F("pledge_id", "text", True),
+                F("registration_date", "date", True),
+                F("pledgor_name", "text", True),
+                F("pledgor_uscc", "uscc"),
+                F("pledgor_party_type", "enum", True, rules.PARTY_TYPES),
+                F("pledgor_region_code", "region"),
+                F("pledgor_country", "text", True),
+                F("pledgee_name", "text", True),
+                F("pledgee_uscc", "uscc"),
+                F("pledgee_institution_type", "enum", True, rules.INSTITUTION_TYPES),
+                F("patent_application_nos", "appno_list"),
+                F("trademark_count", "int"),
+                F("loan_amount_wan", "money", True),
+                F("term_months", "int"),
+                F("status", "enum", True, rules.PLEDGE_STATUSES),
+                F("release_date", "date"),
+                F("updated_at", "timestamp", True),
+            ),
+        ),
+        EntitySpec(
+            "insurance_policies",
+            (
+                F("policy_no", "text", True),
+                F("insured_name", "text", True),
+                F("insured_uscc", "uscc"),
+                F("insured_party_type", "enum", True, rules.PARTY_TYPES),
+                F("insured_region_code", "region"),
+                F("insured_country", "text", True),
+                F("insurance_type", "enum", True, rules.INSURANCE_TYPES),
+                F("coverage_wan", "money"),
+                F("premium_wan", "money"),
+                F("start_date", "date", True),
+                F("end_date", "date"),
+                F("updated_at", "timestamp", True),
+            ),
+        ),
+        EntitySpec(
+            "roadshows",
+            (
+                F("roadshow_id", "text", True),
+                F("event_date", "date", True),
+                F("industry_chain", "chain", True),
+                F("enterprises", "int"),
+                F("intended_amount_wan", "money"),
+                F("signed_amount_wan", "money"),
+                F("updated_at", "timestamp", True),
+            ),
+        ),
+        EntitySpec(
+            "tech_contracts",
+            (
+                F("registration_no", "text", True),
+                F("contract_name", "text"),
+                F("contract_category", "enum", True, rules.CONTRACT_CATEGORIES),
+                F("registration_date", "date", True),
+                F("seller_name", "text", True),
+                F("seller_uscc", "uscc"),
+                F("seller_type", "enum", True, rules.SELLER_TYPES),
+                F("seller_region", "region", True),
+                F("buyer_name", "text", True),
+                F("buyer_uscc", "uscc"),
+                F("buyer_region", "region", True, extra_allowed=frozenset({rules.BUYER_ABROAD})),
+                F("turnover_wan", "money", True),
+                F("tech_transaction_wan", "money", True),
+                F("ip_types", "str_list", values=rules.IP_TYPES),
+                F("patent_application_nos", "appno_list"),
+                F("tech_field", "text"),
+                F("status", "enum", True, rules.CONTRACT_STATUSES),
+            ),
+            (_tech_not_above_turnover, _licence_category_from_2026),
+        ),
+        EntitySpec(
+            "organizations",
+            (
+                F("uscc", "uscc", True),
+                F("name", "text", True),
+                F("party_type", "enum", False, rules.PARTY_TYPES),
+                F("region_code", "region"),
+                F("is_high_tech_enterprise", "bool"),
+                F("is_specialized_sme", "bool"),
+                F("is_tech_sme", "bool"),
+                F("valid_from", "date"),
+                F("valid_to", "date"),
+            ),
+        ),
+        EntitySpec(
+            "population",
+            (
+                F("region_code", "region", True, pattern=rules.POPULATION_REGION_PATTERN),
+                F("year", "int", True),
+                F("resident_population", "bigint", True),
+            ),
+        ),
+        EntitySpec(
+            "inventory_returns",
+            (
+                F("application_no", "appno", True),
+                F("owner_uscc", "uscc"),
+                F("entered_date", "date", True),
+                F("prospect", "enum", False, rules.PROSPECTS),
+                F("industrialized", "bool"),
+                F("industry_chain", "chain"),
+            ),
+        ),
+        EntitySpec(
+            "intensive_products",
+            (
+                F("product_id", "text", True),
+                F("product_name", "text"),
+                F("owner_uscc", "uscc"),
+                F("region_code", "region"),
+                F("data_year", "int"),
+                F("status", "enum", True, rules.PRODUCT_STATUSES),
+                F("output_value_wan", "money"),
+                F("patent_application_nos", "appno_list"),
+            ),
+        ),
+    )
+}
+
+
+def business_schema(entity: str) -> pa.Schema:
+    """Arrow schema of the validated business columns (no metadata, no file-derived columns)."""
+    names = {f.name for f in ENTITY_SPECS[entity].fields}
+    return arrow_schema(tuple(c for c in RAW_TABLES[entity].columns if c[0] in names))
+
+
+def record_keys(
+    spec: EntitySpec, columns: dict[str, Sequence[Any]], n_rows: int
+) -> list[str | None]:
+    """The key as delivered (before normalisation) for quarantine rows; ``None`` if absent."""
+    parts = [columns.get(name) or [None] * n_rows for name in spec.key]
+    keys: list[str | None] = []
+    for values in zip(*parts, strict=True):
+        shown = ["" if v is None else str(v) for v in values]
+        keys.append("|".join(shown) if any(shown) else None)
+    return keys

@@ -1,0 +1,1 @@
+"""patentflow: the statistics pipeline behind the Jinan patent transformation action plan."""

@@ -1,0 +1,112 @@
+"""The ``patentflow`` command: run the pipeline, find and manage published releases."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from patentflow.config import load_settings
+from patentflow.intervals import parse_date, yesterday_in_beijing
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from patentflow.local_run import RunFailed, SandboxOptions, run_pipeline
+
+    settings = load_settings()
+    as_of = parse_date(args.as_of) if args.as_of else yesterday_in_beijing()
+    options = SandboxOptions(seed=args.seed, scale=args.scale, invalid_share=args.invalid_share,
+                             faults=args.faults, keep_running=args.keep_sandbox)
+    print(f"patentflow run: as_of={as_of} home={settings.home}")
+    try:
+        report = run_pipeline(settings, as_of, options)
+    except RunFailed as failure:
+        print(f"RUN FAILED: {failure}", file=sys.stderr)
+        return 1
+    print(f"published release (read-only DuckDB): {report.published_path}")
+    print(f"published Parquet files:               {report.published_path.parent / 'parquet'}")
+    print(f"run summary:                           {report.summary_path}")
+    print(f"airflow log:                           {report.log_file}")
+    return 0
+
+
+def _cmd_published_path(args: argparse.Namespace) -> int:
+    from patentflow.releases import NoCurrentRelease, published_path_text
+
+    try:
+        print(published_path_text(load_settings()))
+    except NoCurrentRelease as missing:
+        print(f"no release published yet: {missing}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_releases(args: argparse.Namespace) -> int:
+    from patentflow.releases import releases_text
+
+    print(releases_text(load_settings()))
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from patentflow.releases import UnknownRelease, diff_text
+
+    try:
+        print(diff_text(load_settings(), args.release_a, args.release_b))
+    except UnknownRelease as unknown:
+        print(f"unknown release: {unknown}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    from patentflow.releases import UnknownRelease, rollback_text
+
+    try:
+        print(rollback_text(load_settings(), args.release_id))
+    except UnknownRelease as unknown:
+        print(f"unknown release: {unknown}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="patentflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run every DAG once for AS_OF")
+    run.add_argument("--as-of", help="YYYY-MM-DD, Beijing time; default: yesterday")
+    run.add_argument("--seed", type=int, default=42, help="sandbox data seed")
+    run.add_argument("--scale", type=float, default=0.02, help="sandbox scale (1.0 = Jinan)")
+    run.add_argument("--invalid-share", type=float, default=0.01,
+                     help="share of deliberately invalid sandbox records")
+    run.add_argument("--faults", help="sandbox faults, e.g. error_rate=0.1")
+    run.add_argument("--keep-sandbox", action="store_true", help="leave the sandbox up")
+    run.set_defaults(handler=_cmd_run)
+
+    path = commands.add_parser("published-path", help="print the current published DuckDB file")
+    path.set_defaults(handler=_cmd_published_path)
+
+    releases = commands.add_parser("releases", help="list published releases")
+    releases.set_defaults(handler=_cmd_releases)
+
+    diff = commands.add_parser("diff", help="indicator values revised between two releases")
+    diff.add_argument("release_a")
+    diff.add_argument("release_b")
+    diff.set_defaults(handler=_cmd_diff)
+
+    rollback = commands.add_parser("rollback", help="make an earlier release current again")
+    rollback.add_argument("release_id")
+    rollback.set_defaults(handler=_cmd_rollback)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

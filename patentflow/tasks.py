@@ -1,0 +1,182 @@
+"""What each Airflow task does, as plain functions (the DAG files only wire these together).
+
+Every function is keyed by the data interval (or the ``as_of`` day derived from it) and by the
+Airflow run id, never by the wall clock, so a retried or re-run task does the same work again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from patentflow.config import Settings, load_settings
+from patentflow.intervals import as_of_for_interval_end
+
+log = logging.getLogger(__name__)
+
+INGESTION_ENTRY_POINTS = {
+    "patent_api": "ingest_patent_api",
+    "finance_api": "ingest_finance_api",
+    "tech_contracts": "ingest_tech_contracts",
+    "reference": "ingest_reference",
+}
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """One build: which statistical day, which Airflow run, which release it may become."""
+
+    as_of: date
+    run_id: str
+    release_id: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> BuildContext:
+        return cls(as_of=date.fromisoformat(data["as_of"]), run_id=data["run_id"],
+                   release_id=data["release_id"])
+
+
+def safe_run_id(airflow_run_id: str) -> str:
+    """A file-system-safe, stable form of an Airflow run id."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", airflow_run_id).strip("_")[:60]
+    digest = hashlib.sha1(airflow_run_id.encode()).hexdigest()[:8]
+    return f"{slug}-{digest}"
+
+
+def ingest_source(source: str, interval_start: datetime, interval_end: datetime) -> dict[str, Any]:
+    """Pull one source for the interval into the raw landing zone; returns the ingest summary."""
+    from ingestion import pipeline
+
+    settings = load_settings()
+    entry_point = getattr(pipeline, INGESTION_ENTRY_POINTS[source])
+    summary = entry_point(settings, interval_start, interval_end)
+    payload = summary.to_dict()
+    payload["as_of"] = as_of_for_interval_end(interval_end).isoformat()
+    log.info("ingestion finished source=%s summary=%s", source, json.dumps(payload, default=str))
+    return payload
+
+
+def resolve_build_context(
+    *,
+    airflow_run_id: str,
+    conf: dict[str, Any] | None,
+    data_interval_end: datetime | None,
+    triggering_as_of: list[str],
+) -> BuildContext:
+    """The statistical day of a build: explicit ``as_of`` in the run conf, else the newest day the
+    triggering ingestion events carried, else the run's own data interval."""
+    if conf and conf.get("as_of"):
+        as_of = date.fromisoformat(str(conf["as_of"]))
+    elif triggering_as_of:
+        as_of = max(date.fromisoformat(value) for value in triggering_as_of)
+    elif data_interval_end is not None:
+        as_of = as_of_for_interval_end(data_interval_end)
+    else:
+        raise ValueError("cannot tell which day to build: no as_of, no asset events, no interval")
+    run_id = safe_run_id(airflow_run_id)
+    release_id = f"{as_of:%Y%m%d}-{hashlib.sha1(airflow_run_id.encode()).hexdigest()[:8]}"
+    return BuildContext(as_of=as_of, run_id=run_id, release_id=release_id)
+
+
+def run_dir(settings: Settings, ctx: BuildContext) -> Path:
+    path = settings.runs_dir / ctx.run_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_raw(ctx: BuildContext) -> dict[str, int]:
+    """Rebuild the warehouse's raw and audit schemas from the Parquet landing zone."""
+    import duckdb
+
+    from ingestion import pipeline
+
+    settings = load_settings()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        counts = pipeline.load_raw(settings, con)
+    _merge_summary(settings, ctx, {"raw_row_counts": counts})
+    return counts
+
+
+def dbt_build(ctx: BuildContext) -> dict[str, Any]:
+    from patentflow.transform import run_dbt_build
+
+    settings = load_settings()
+    result = run_dbt_build(
+        settings, as_of=ctx.as_of, release_id=ctx.release_id,
+        target_dir=run_dir(settings, ctx) / "dbt",
+    )
+    summary = result.to_dict()
+    _merge_summary(settings, ctx, {"dbt": summary})
+    return summary
+
+
+def quality_gate(ctx: BuildContext) -> dict[str, Any]:
+    """Run every check; raise (failing the task and alerting) when an error-severity check fails."""
+    from patentflow.alerts import send_alert
+    from patentflow.gate import run_gate
+
+    settings = load_settings()
+    run_results = run_dir(settings, ctx) / "dbt" / "run_results.json"
+    gate = run_gate(settings, ctx.run_id, run_results if run_results.exists() else None)
+    payload = gate.to_dict()
+    _merge_summary(settings, ctx, {"gate": payload})
+    if not gate.passed:
+        failed = [c for c in payload.get("checks", []) if c.get("severity") == "error"
+                  and not c.get("success")]
+        body = "\n".join(f"- {c.get('suite')}/{c.get('name')}: {c.get('details')}" for c in failed)
+        send_alert(settings, f"patentflow: quality gate failed for {ctx.as_of}", body)
+        from airflow.exceptions import AirflowFailException
+
+        # A failed check is deterministic: fail at once instead of retrying the same data.
+        raise AirflowFailException(
+            f"quality gate failed ({len(failed)} blocking checks); previous release kept.\n{body}"
+        )
+    return {"passed": True, "warnings": sum(1 for c in payload.get("checks", [])
+                                            if not c.get("success"))}
+
+
+def publish(ctx: BuildContext, interval_start: datetime, interval_end: datetime) -> dict[str, Any]:
+    from patentflow.gate import load_gate_result
+    from patentflow.publish import publish_release
+
+    settings = load_settings()
+    gate = load_gate_result(settings, ctx.run_id)
+    manifest_path = run_dir(settings, ctx) / "dbt" / "manifest.json"
+    release = publish_release(
+        settings, ctx.run_id, ctx.release_id, interval_start, interval_end, gate,
+        {"as_of": ctx.as_of.isoformat(), "dbt_manifest_path": str(manifest_path)},
+    )
+    info = release.to_dict() if hasattr(release, "to_dict") else asdict(release)
+    _merge_summary(settings, ctx, {"release": info, "status": "published"})
+    return info
+
+
+def summary_path(settings: Settings, ctx: BuildContext) -> Path:
+    return run_dir(settings, ctx) / "summary.json"
+
+
+def _merge_summary(settings: Settings, ctx: BuildContext, update: dict[str, Any]) -> None:
+    """Accumulate the run summary (one JSON file per run) as tasks finish."""
+    path = summary_path(settings, ctx)
+    current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {
+        "run_id": ctx.run_id, "as_of": ctx.as_of.isoformat(), "release_id": ctx.release_id,
+        "status": "running",
+    }
+    current.update(update)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(current, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def mark_failed(ctx: BuildContext, reason: str) -> None:
+    _merge_summary(load_settings(), ctx, {"status": "failed", "failure": reason})

@@ -1,0 +1,107 @@
+"""A run killed with SIGKILL mid-ingest resumes from its checkpoint: every record exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+from ingestion_builders import BASE_TIME, ID_FIELDS, PATENT_PATH, patent
+from ingestion_fake_api import FakeSource, Faults
+
+from ingestion.http_client import RetryPolicy
+from ingestion.pipeline import ingest_patent_api, load_raw
+from ingestion.state import IngestionState
+from patentflow.config import load_settings
+
+TOKEN = "resume-token-1234"
+WORKER = """
+import sys
+from datetime import datetime
+from ingestion.pipeline import ingest_patent_api
+from patentflow.config import load_settings
+end = datetime.fromisoformat(sys.argv[1])
+ingest_patent_api(load_settings(), end, end, page_size=20, pages_per_part=1)
+"""
+
+
+def _parts_done(state_file: Path) -> int:
+    if not state_file.exists():
+        return 0
+    try:
+        with sqlite3.connect(state_file, timeout=1) as con:
+            row = con.execute(
+                "SELECT parts_done FROM api_batches WHERE batch_id LIKE 'patents%'"
+            ).fetchone()
+    except sqlite3.OperationalError:
+        return 0
+    return row[0] if row else 0
+
+
+def test_killed_run_resumes_without_skipping_or_double_loading(tmp_path: Path) -> None:
+    records = [patent(i, updated_offset=i // 3) for i in range(1, 401)]  # 20 pages of 20
+    faults = Faults(page_delay=0.05)
+    end = BASE_TIME + timedelta(days=1)
+    with FakeSource(
+        TOKEN, {PATENT_PATH: records, "/v1/legal-events": []}, ID_FIELDS, faults
+    ) as src:
+        env = {
+            **os.environ,
+            "PATENTFLOW_HOME": str(tmp_path),
+            "PATENTFLOW_PATENT_API_URL": src.url,
+            "PATENTFLOW_PATENT_API_TOKEN": TOKEN,
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER, end.isoformat()],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        state_file = tmp_path / "state" / "ingestion.sqlite"
+        deadline = time.monotonic() + 60
+        while _parts_done(state_file) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        killed_at = _parts_done(state_file)
+        assert 4 <= killed_at < 20, "the worker must die mid-batch for this test to mean anything"
+        with IngestionState(state_file) as state:
+            checkpoint = state.api_batch(f"patents__{end:%Y%m%d}__0000")
+            assert checkpoint is not None and not checkpoint.completed
+            assert state.watermark(f"patent_api:{PATENT_PATH}").updated_since is None
+            resume_cursor = checkpoint.cursor
+        requests_before = len(src.requests)
+
+        settings = load_settings(env)
+        summary = ingest_patent_api(
+            settings,
+            end,
+            end,
+            page_size=20,
+            pages_per_part=1,
+            retry=RetryPolicy(base_delay=0.001),
+        )
+        resumed = [q for p, s, q in src.requests[requests_before:] if p == PATENT_PATH]
+    assert resumed[0].get("cursor") == [resume_cursor]  # continued, did not start over
+    assert summary.entities["patents"].delivered == 400
+    con = duckdb.connect()
+    load_raw(settings, con)
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT application_no) FROM raw.patents"
+    ).fetchone() == (
+        400,
+        400,
+    )
+    row_numbers = con.execute("SELECT list(_row_number ORDER BY _row_number) FROM raw.patents")
+    assert row_numbers.fetchone()[0] == list(range(1, 401))
+    with IngestionState(state_file) as state:
+        assert (
+            state.watermark(f"patent_api:{PATENT_PATH}").updated_since == records[-1]["updated_at"]
+        )
+    assert not (settings.raw_dir / "_staging" / f"patents__{end:%Y%m%d}__0000").exists()
