@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from ingestion.api_records import Endpoint, validate_api_records
 from ingestion.http_client import ApiClient
 from ingestion.landing import STAGING_DIR, BatchCounts, BatchInfo, land_batch, write_parquet_atomic
+from ingestion.page_stream import PageStream
 from ingestion.rows import RowMetadata, build_tables
 from ingestion.schemas import QUARANTINE_SCHEMA, RAW_TABLES
 from ingestion.state import ApiBatchState, IngestionState, Watermark
@@ -128,55 +129,59 @@ class EndpointIngestion:
             )
         started = time.monotonic()
         pages_before = state.pages_done
-        while not state.exhausted:
-            self._stage_next_part(state)
-            elapsed = max(time.monotonic() - started, 1e-9)
-            log.info(
-                "progress entity=%s batch_id=%s parts=%d pages=%d records=%d records_per_s=%.0f",
-                self.batch.entity,
-                state.batch_id,
-                state.parts_done,
-                state.pages_done,
-                state.rows_done,
-                state.rows_done / elapsed,
-            )
+        params: dict[str, Any] = {"limit": self.page_size}
+        if state.start.updated_since:
+            params["updated_since"] = state.start.updated_since
+        if not state.exhausted:  # a run that died while landing has nothing left to fetch
+            with PageStream(self.client, self.endpoint.path, params, state.cursor) as stream:
+                while not state.exhausted:
+                    self._stage_next_part(state, stream)
+                    self._log_progress(state, started)
         counts = self._land(state)
         self.state.complete_api_batch(state, counts.__dict__)
         shutil.rmtree(self.staging, ignore_errors=True)
         return EndpointResult(self.batch.batch_id, counts, state.pages_done - pages_before, False)
+
+    def _log_progress(self, state: ApiBatchState, started: float) -> None:
+        elapsed = max(time.monotonic() - started, 1e-9)
+        log.info(
+            "progress entity=%s batch_id=%s parts=%d pages=%d records=%d records_per_s=%.0f",
+            self.batch.entity,
+            state.batch_id,
+            state.parts_done,
+            state.pages_done,
+            state.rows_done,
+            state.rows_done / elapsed,
+        )
 
     # staging ----------------------------------------------------------------------------------
 
     def _part_path(self, part: int, kind: str) -> Path:
         return self.staging / f"part-{part:05d}.{kind}"
 
-    def _fetch_pages(self, state: ApiBatchState) -> list[dict[str, Any]]:
+    def _fetch_pages(self, state: ApiBatchState, stream: PageStream) -> list[dict[str, Any]]:
         pages: list[dict[str, Any]] = []
-        cursor = state.cursor
         for _ in range(self.pages_per_part):
-            params: dict[str, Any] = {"limit": self.page_size}
-            if state.start.updated_since:
-                params["updated_since"] = state.start.updated_since
-            if cursor:
-                params["cursor"] = cursor
-            page = self.client.get_page(self.endpoint.path, params)
+            page = stream.next_page()
+            if page is None:  # only when resuming right after the last page
+                state.cursor, state.exhausted = None, True
+                break
             pages.append(
                 {
-                    "origin": f"{self.endpoint.path}?cursor={cursor or ''}",
-                    "checksum": hashlib.sha256(page.body).hexdigest(),
-                    "extracted_at": datetime.now(UTC),
+                    "origin": page.origin,
+                    "checksum": page.checksum,
+                    "extracted_at": page.extracted_at,
                     "items": page.items,
                 }
             )
-            cursor = page.next_cursor
-            if cursor is None:
+            state.cursor = page.next_cursor
+            if page.next_cursor is None:
+                state.exhausted = True
                 break
-        state.cursor = cursor
-        state.exhausted = cursor is None
         return pages
 
-    def _stage_next_part(self, state: ApiBatchState) -> None:
-        pages = self._fetch_pages(state)
+    def _stage_next_part(self, state: ApiBatchState, stream: PageStream) -> None:
+        pages = self._fetch_pages(state, stream)
         skip_instant = _instant(state.start.updated_since)
         skip_keys = set(state.start.boundary_keys)
         tracker = _WatermarkTracker(state.last)

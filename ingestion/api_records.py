@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ingestion.validation import ENTITY_SPECS, ValidatedColumns, validate_columns
+from ingestion.entity_specs import ENTITY_SPECS
+from ingestion.validation import ValidatedColumns, validate_columns
 
 
 @dataclass(frozen=True)

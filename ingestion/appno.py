@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9)
 _SHAPE = re.compile(r"(?:CN)?(\d{12}|\d{8})\.?([0-9X])", re.IGNORECASE)
 _NEW_TYPE_DIGITS = frozenset("12389")
-_OLD_TYPE_DIGITS = frozenset("123")
+# The contract gives one set of type digits for both forms (pre-2003 PCT numbers use 8 and 9).
+_OLD_TYPE_DIGITS = _NEW_TYPE_DIGITS
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,17 @@ def normalise_application_no(value: str) -> AppNoResult:
 _VECTOR_SHAPE = r"^(?:CN)?(?P<body>\d{12}|\d{8})\.?(?P<check>[0-9X])$"
 _FORMS = (  # body length, position of the type digit, allowed type digits
     (12, 4, frozenset("12389")),
-    (8, 2, frozenset("123")),
+    (8, 2, frozenset("12389")),
 )
+
+
+def _fixed_width_bytes(array: pa.Array, width: int) -> np.ndarray:
+    """The bytes of a string array whose values all have ``width`` ASCII bytes, as (n, width)."""
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset :]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    start = offsets[0]
+    return data[start : start + len(array) * width].reshape(len(array), width)
 
 
 def normalise_application_nos(
@@ -95,14 +105,13 @@ def normalise_application_nos(
         if index.size == 0:
             continue
         taken = pa.array(index)
-        text = "".join(bodies.take(taken).to_pylist())
-        digits = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, length) - 48
+        digits = _fixed_width_bytes(bodies.take(taken), length) - 48
         weights = np.array([_WEIGHTS[i % len(_WEIGHTS)] for i in range(length)], dtype=np.int64)
         remainder = (digits.astype(np.int64) @ weights) % 11
-        expected = np.where(remainder == 10, "X", remainder.astype(str))
-        delivered = np.array(checks.take(taken).to_pylist(), dtype=object)
+        delivered = _fixed_width_bytes(checks.take(taken), 1)[:, 0]
+        delivered_value = np.where(delivered == ord("X"), 10, delivered.astype(np.int64) - 48)
         type_ok = np.isin(digits[:, type_position], [int(d) for d in allowed])
-        digit_ok = expected.astype(object) == delivered
+        digit_ok = remainder == delivered_value
         codes[index[~type_ok]] = "invalid_application_no"
         codes[index[type_ok & ~digit_ok]] = "bad_check_digit"
         good[index[type_ok & digit_ok]] = True

@@ -51,7 +51,7 @@ def _airflow_connection(conn_id: str) -> Any | None:
     except Exception:  # noqa: BLE001 - any lookup failure means "not configured here"
         pass
     try:
-        from airflow.hooks.base import BaseHook
+        from airflow.sdk.bases.hook import BaseHook
 
         return BaseHook.get_connection(conn_id)
     except Exception:  # noqa: BLE001

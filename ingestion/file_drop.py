@@ -10,6 +10,7 @@ nothing delivered disappears silently and every batch reconciles.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ingestion.entity_specs import ENTITY_SPECS
 from ingestion.file_reading import FileRejected, ParsedFile, parse_csv, parse_xlsx, records_json
 from ingestion.landing import BatchCounts, BatchInfo, land_batch
 from ingestion.rows import (
@@ -35,7 +37,7 @@ from ingestion.rows import (
 )
 from ingestion.state import IngestionState
 from ingestion.summary import batch_suffix
-from ingestion.validation import ENTITY_SPECS, validate_columns
+from ingestion.validation import validate_columns
 
 log = logging.getLogger(__name__)
 
@@ -305,7 +307,13 @@ class DropIngestion:
         )
 
     def _ingest(self, delivered: DeliveredFile) -> FileOutcome:
-        data = _read_bytes(delivered.path)
+        try:
+            data = _read_bytes(delivered.path)
+        except OSError as exc:  # vanished or unreadable between listing and opening
+            refusal = Refusal(delivered.name, "unreadable_file", f"cannot open: {exc.strerror}")
+            return self._refuse(refusal) or FileOutcome(
+                delivered.name, None, self.kind.default_entity, None, True
+            )
         sha = hashlib.sha256(data).hexdigest()
         existing = self.state.file_entry(delivered.name, sha)
         if existing is not None and existing.completed:
@@ -337,11 +345,7 @@ class DropIngestion:
         try:
             if not data:
                 raise FileRejected("empty_file", "zero bytes")
-            parsed = (
-                parse_xlsx(delivered.path)
-                if delivered.name.endswith(".xlsx")
-                else (parse_csv(data))
-            )
+            parsed = read_delivered(delivered.path, data)
         except FileRejected as exc:
             return self._land_rejection(
                 batch, exc.reason_code, exc.reason, {"file": delivered.name}, sha
@@ -381,6 +385,16 @@ class DropIngestion:
             counts.quarantined,
         )
         return counts
+
+
+def read_delivered(path: Path, data: bytes) -> ParsedFile:
+    """Parse a delivered CSV or XLSX; any parser failure becomes ``unreadable_file``."""
+    try:
+        return parse_xlsx(path) if path.name.endswith(".xlsx") else parse_csv(data)
+    except FileRejected:
+        raise
+    except (csv.Error, pa.ArrowException, ValueError, OSError, KeyError) as exc:
+        raise FileRejected("unreadable_file", f"{type(exc).__name__}: {exc}"[:300]) from None
 
 
 def _column_map(entity: str) -> dict[str, str]:

@@ -128,7 +128,12 @@ class ApiClient:
                     params=params,
                     timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
                 last_problem = f"{type(exc).__name__}"
             else:
                 if response.status_code == 401:

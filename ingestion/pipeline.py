@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingestion.api_ingest import EndpointIngestion
@@ -43,6 +43,11 @@ PATENT_ENTITIES = ("patents", "legal_events")
 FINANCE_ENTITIES = ("pledges", "insurance_policies", "roadshows")
 
 
+def _interval_end(interval_end: datetime | None) -> datetime:
+    """Manual Airflow runs may carry no data interval: such a run is named after "now"."""
+    return interval_end if interval_end is not None else datetime.now(UTC)
+
+
 def _state(settings: Settings) -> IngestionState:
     return IngestionState(settings.state_dir / "ingestion.sqlite")
 
@@ -58,12 +63,13 @@ def _ingest_api(
     retry: RetryPolicy | None,
 ) -> IngestSummary:
     started = time.monotonic()
+    interval_end = _interval_end(interval_end)
     summary = IngestSummary(source=source)
     endpoint_config = resolve_source(settings, source)
     log.info(
         "ingest start source=%s interval_start=%s interval_end=%s base_url=%s",
         source,
-        interval_start.isoformat(),
+        interval_start,
         interval_end.isoformat(),
         endpoint_config.base_url,
     )
@@ -142,6 +148,7 @@ def _ingest_drop(
     settings: Settings, kind: DropKind, interval_start: datetime, interval_end: datetime
 ) -> IngestSummary:
     started = time.monotonic()
+    interval_end = _interval_end(interval_end)
     summary = IngestSummary(source=kind.source)
     log.info(
         "ingest start source=%s drop=%s interval_end=%s",

@@ -61,7 +61,7 @@ def build_tables(
     arrays = [_column(sources.get(f.name), n_rows, f.type) for f in schema]
     everything = pa.Table.from_arrays(arrays, schema=schema)
     valid_mask = validated.valid_mask
-    valid = everything.filter(pa.array(valid_mask))
+    valid = everything if valid_mask.all() else everything.filter(pa.array(valid_mask))
     rejected = np.flatnonzero(~valid_mask)
     metadata_names = [name for name in QUARANTINE_SCHEMA.names if name.startswith("_")]
     quarantine = everything.select(metadata_names).take(pa.array(rejected, type=pa.int64()))

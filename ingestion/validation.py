@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from ingestion import rules
 from ingestion.appno import normalise_application_nos
-from ingestion.schemas import RAW_TABLES, arrow_schema
+from ingestion.schemas import RAW_TABLES
 
 # Stable reason codes (written to audit.quarantine.reason_code; documented in
 # docs/decisions/ingestion.md). Renaming one is a breaking change for the audit marts.
@@ -105,7 +105,7 @@ class ValidatedColumns:
         return np.array([code is None for code in self.reason_codes], dtype=bool)
 
 
-def _short(value: Any) -> str:
+def short_repr(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -124,58 +124,68 @@ def _clean_scalars(values: Sequence[Any] | pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
-def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def to_mask(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Boolean Arrow array → numpy bool, nulls as False."""
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
 def _present(array: pa.Array) -> np.ndarray:
-    return _np(pc.is_valid(array))
+    return to_mask(pc.is_valid(array))
 
 
-def _codes(n: int) -> np.ndarray:
+def no_failures(n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
 
 
-def _mark(codes: np.ndarray, mask: Any, code: str) -> None:
+def mark_failures(codes: np.ndarray, mask: Any, code: str) -> None:
     mask = np.asarray(mask, dtype=bool)
     codes[mask & np.equal(codes, None)] = code
 
 
 def _fullmatch(array: pa.Array, pattern: str) -> np.ndarray:
-    return _np(pc.match_substring_regex(array, f"^(?:{pattern})$"))
+    return to_mask(pc.match_substring_regex(array, f"^(?:{pattern})$"))
 
 
 def _check_text(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-    return array, _codes(len(array))
+    return array, no_failures(len(array))
 
 
 def _check_ipc_main(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-    return pc.replace_substring_regex(array, r"\s+", ""), _codes(len(array))
+    return pc.replace_substring_regex(array, r"\s+", ""), no_failures(len(array))
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
 def _check_date(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-    """Strict ``YYYY-MM-DD``: parse, print back, compare (Arrow would roll 02-30 over)."""
-    codes = _codes(len(array))
-    parsed = pc.strptime(array, format="%Y-%m-%d", unit="s", error_is_null=True)
-    roundtrip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), array)
-    ok = _np(roundtrip)
-    _mark(codes, _present(array) & ~ok, "invalid_date")
-    typed = pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)).cast(pa.date32())
-    return typed, codes
+    """Strict ``YYYY-MM-DD`` with a real calendar day (``2021-02-30`` fails), vectorised."""
+    codes = no_failures(len(array))
+    shaped = _fullmatch(array, _DATE)
+    candidates = pc.if_else(pa.array(shaped), array, "2000-01-01")
+    year = pc.cast(pc.utf8_slice_codeunits(candidates, 0, 4), pa.int64()).to_numpy()
+    month = pc.cast(pc.utf8_slice_codeunits(candidates, 5, 7), pa.int64()).to_numpy()
+    day = pc.cast(pc.utf8_slice_codeunits(candidates, 8, 10), pa.int64()).to_numpy()
+    month_ok = (month >= 1) & (month <= 12)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    limit = _DAYS_IN_MONTH[np.where(month_ok, month, 1)] - ((month == 2) & ~leap)
+    ok = shaped & month_ok & (day >= 1) & (day <= limit) & (year >= 1)
+    mark_failures(codes, _present(array) & ~ok, "invalid_date")
+    valid_text = pc.if_else(pa.array(ok), array, pa.scalar(None, pa.string()))
+    typed = pc.strptime(valid_text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    return typed.cast(pa.date32()), codes
 
 
 def _check_timestamp(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-    codes = _codes(len(array))
+    codes = no_failures(len(array))
     shaped = _fullmatch(array, _TIMESTAMP)
     series = pd.Series(array.to_pylist(), dtype=object).where(shaped, None)
     parsed = pd.to_datetime(series, utc=True, format="ISO8601", errors="coerce")
-    _mark(codes, _present(array) & parsed.isna().to_numpy(), "invalid_timestamp")
+    mark_failures(codes, _present(array) & parsed.isna().to_numpy(), "invalid_timestamp")
     typed = pa.array(parsed, from_pandas=True).cast(pa.timestamp("us", tz="UTC"))
     return typed, codes
 
 
-def _numbers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def parse_numbers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Parse numbers; returns values (NaN where absent/bad) and a mask of unparseable values."""
     try:
         numeric = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
@@ -188,13 +198,13 @@ def _numbers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_money(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-    codes = _codes(len(array))
-    values, bad = _numbers(array)
+    codes = no_failures(len(array))
+    values, bad = parse_numbers(array)
     with np.errstate(invalid="ignore"):
         too_big = np.abs(values) >= rules.MAX_MONEY
         negative = values < 0
-    _mark(codes, bad | too_big, "invalid_number")
-    _mark(codes, negative, "negative_amount")
+    mark_failures(codes, bad | too_big, "invalid_number")
+    mark_failures(codes, negative, "negative_amount")
     usable = np.where(np.equal(codes, None), np.round(values, 4), np.nan)
     typed = pa.array(usable, from_pandas=True).cast(pa.decimal128(18, 4))
     return typed, codes
@@ -203,16 +213,16 @@ def _check_money(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
 def _check_int(
     array: pa.Array, spec: Field, arrow_type: pa.DataType
 ) -> tuple[pa.Array, np.ndarray]:
-    codes = _codes(len(array))
-    values, bad = _numbers(array)
+    codes = no_failures(len(array))
+    values, bad = parse_numbers(array)
     limit = 2**31 if arrow_type == pa.int32() else 2**53
     with np.errstate(invalid="ignore"):
         not_integral = ~np.isnan(values) & (
             (values != np.floor(values)) | (np.abs(values) >= limit)
         )
         negative = values < 0
-    _mark(codes, bad | not_integral, "invalid_number")
-    _mark(codes, negative, "negative_count")
+    mark_failures(codes, bad | not_integral, "invalid_number")
+    mark_failures(codes, negative, "negative_count")
     usable = np.where(np.equal(codes, None), values, np.nan)
     return pa.array(usable, from_pandas=True).cast(arrow_type), codes
 
@@ -222,22 +232,22 @@ _FALSE_SET = pa.array(sorted(_FALSE))
 
 
 def _check_bool(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-    codes = _codes(len(array))
+    codes = no_failures(len(array))
     lowered = pc.utf8_lower(array)
     truthy = pc.is_in(lowered, value_set=_TRUE_SET)
     falsy = pc.is_in(lowered, value_set=_FALSE_SET)
-    known = _np(truthy) | _np(falsy)
-    _mark(codes, _present(array) & ~known, "invalid_boolean")
+    known = to_mask(truthy) | to_mask(falsy)
+    mark_failures(codes, _present(array) & ~known, "invalid_boolean")
     typed = pc.if_else(pa.array(known), truthy, pa.scalar(None, pa.bool_()))
     return typed, codes
 
 
 def _check_membership(code: str) -> Callable[[pa.Array, Field], tuple[pa.Array, np.ndarray]]:
     def check(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-        codes = _codes(len(array))
+        codes = no_failures(len(array))
         allowed = spec.values or (rules.INDUSTRY_CHAINS if code == "unknown_chain" else frozenset())
-        member = _np(pc.is_in(array, value_set=pa.array(sorted(allowed), type=pa.string())))
-        _mark(codes, _present(array) & ~member, code)
+        member = to_mask(pc.is_in(array, value_set=pa.array(sorted(allowed), type=pa.string())))
+        mark_failures(codes, _present(array) & ~member, code)
         return array, codes
 
     return check
@@ -247,13 +257,13 @@ def _check_pattern(
     pattern: str, code: str
 ) -> Callable[[pa.Array, Field], tuple[pa.Array, np.ndarray]]:
     def check(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
-        codes = _codes(len(array))
+        codes = no_failures(len(array))
         effective = spec.pattern if code == "invalid_region_code" else pattern
         ok = _fullmatch(array, effective)
         if spec.extra_allowed:
             extra = pa.array(sorted(spec.extra_allowed), type=pa.string())
-            ok |= _np(pc.is_in(array, value_set=extra))
-        _mark(codes, _present(array) & ~ok, code)
+            ok |= to_mask(pc.is_in(array, value_set=extra))
+        mark_failures(codes, _present(array) & ~ok, code)
         return array, codes
 
     return check
@@ -266,7 +276,7 @@ def _check_appno(array: pa.Array, spec: Field) -> tuple[pa.Array, np.ndarray]:
 def _per_row(
     values: Sequence[Any], convert: Callable[[Any], tuple[str | None, str | None]]
 ) -> tuple[pa.Array, np.ndarray]:
-    codes = _codes(len(values))
+    codes = no_failures(len(values))
     typed: list[str | None] = []
     for index, value in enumerate(values):
         text, code = convert(value)
@@ -415,13 +425,13 @@ def _check_list(
     values: Sequence[Any] | pa.Array, spec: Field, n_rows: int
 ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Vectorised list kinds: returns the ``;``-joined typed text, codes and a presence mask."""
-    codes = _codes(n_rows)
+    codes = no_failures(n_rows)
     items, parents, type_error = _flatten_lists(values, n_rows)
     if spec.kind == "ipc_list":
         items = pc.replace_substring_regex(items, r"\s+", "")
     else:
         items = pc.utf8_trim_whitespace(items)
-    keep = _np(pc.not_equal(items, ""))
+    keep = to_mask(pc.not_equal(items, ""))
     items = items.filter(pa.array(keep))
     parents = parents[keep]
     if spec.kind == "appno_list":
@@ -430,7 +440,7 @@ def _check_list(
             codes[parents[position]] = item_codes[position]  # reversed: the first bad item wins
     elif spec.values:
         allowed = pa.array(sorted(spec.values), type=pa.string())
-        unknown = ~_np(pc.is_in(items, value_set=allowed))
+        unknown = ~to_mask(pc.is_in(items, value_set=allowed))
         codes[np.unique(parents[unknown])] = "invalid_enum"
     codes[type_error] = "invalid_type"
     present = np.bincount(parents, minlength=n_rows) > 0 if len(parents) else np.zeros(n_rows, bool)
@@ -458,7 +468,7 @@ def validate_columns(
     JSON type); the first failing check in field order decides a row's reason.
     """
     context = context or {}
-    reason_codes = _codes(n_rows) if pre_codes is None else pre_codes.copy()
+    reason_codes = no_failures(n_rows) if pre_codes is None else pre_codes.copy()
     culprit: list[str | None] = [None] * n_rows
     cleaned: dict[str, pa.Array] = {}
     typed: dict[str, pa.Array] = {}
@@ -486,7 +496,7 @@ def validate_columns(
             codes = np.where(present, codes, "missing_required")
         for index in _newly_failing(reason_codes, codes):
             reason_codes[index] = codes[index]
-            culprit[index] = f"{spec_field.name}={_short(_raw_value(raw, index))}"
+            culprit[index] = f"{spec_field.name}={short_repr(_raw_value(raw, index))}"
         typed[spec_field.name] = array
     for cross_check in spec.cross_checks:
         result = cross_check(cleaned, context)
@@ -502,227 +512,3 @@ def validate_columns(
 
 def _newly_failing(reason_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.equal(reason_codes, None) & ~np.equal(codes, None))
-
-
-# Cross-field checks -------------------------------------------------------------------------
-
-
-def _tech_not_above_turnover(cleaned: dict[str, pa.Array], context: dict[str, Any]) -> CheckResult:
-    turnover, _ = _numbers(cleaned["turnover_wan"])
-    tech, _ = _numbers(cleaned["tech_transaction_wan"])
-    codes = _codes(len(turnover))
-    with np.errstate(invalid="ignore"):
-        _mark(codes, np.round(tech, 4) > np.round(turnover, 4), "tech_amount_exceeds_turnover")
-    return CheckResult(
-        codes,
-        lambda i: f"技术交易额(万元)={tech[i]} > 成交额(万元)={turnover[i]}",
-    )
-
-
-def _licence_category_from_2026(
-    cleaned: dict[str, pa.Array], context: dict[str, Any]
-) -> CheckResult:
-    """技术许可 exists only in files from 2026 on: in an older month it is outside the enum."""
-    category = cleaned["contract_category"]
-    codes = _codes(len(category))
-    file_year = context.get("file_year")
-    if file_year is not None and file_year < rules.LICENSE_CATEGORY_FIRST_YEAR:
-        _mark(codes, _np(pc.equal(category, rules.LICENSE_CATEGORY)), "invalid_enum")
-    return CheckResult(
-        codes, lambda i: f"合同类别={rules.LICENSE_CATEGORY!r} in a file before 2026"
-    )
-
-
-def _licence_kind_known(cleaned: dict[str, pa.Array], context: dict[str, Any]) -> CheckResult:
-    details = context.get("details_raw") or []
-    codes = _codes(len(details))
-    for index, value in enumerate(details):
-        if isinstance(value, dict):
-            kind = value.get("license_kind")
-            if kind is not None and kind not in rules.LICENSE_KINDS:
-                codes[index] = "invalid_enum"
-    return CheckResult(codes, lambda i: f"details.license_kind={_short(details[i])}")
-
-
-# Entity specifications ----------------------------------------------------------------------
-
-F = Field
-ENTITY_SPECS: dict[str, EntitySpec] = {
-    spec.entity: spec
-    for spec in (
-        EntitySpec(
-            "patents",
-            (
-                F("application_no", "appno", True),
-                F("patent_type", "enum", True, rules.PATENT_TYPES),
-                F("title", "text", True),
-                F("application_date", "date", True),
-                F("publication_no", "text"),
-                F("grant_no", "text"),
-                F("grant_date", "date"),
-                F("ipc_main", "ipc_main"),
-                F("ipc", "ipc_list"),
-                F("locarno", "text"),
-                F("applicants", "party_list"),
-                F("family_countries", "str_list"),
-                F("fiscal_project_ids", "str_list"),
-                F("awards", "str_list"),
-                F("legal_status", "enum", True, rules.LEGAL_STATUSES),
-                F("updated_at", "timestamp", True),
-            ),
-        ),
-        EntitySpec(
-            "legal_events",
-            (
-                F("event_id", "text", True),
-                F("application_no", "appno", True),
-                F("event_code", "enum", True, rules.EVENT_CODES),
-                F("event_date", "date", True),
-                F("from_parties", "party_list"),
-                F("to_parties", "party_list"),
-                F("details", "json_object"),
-                F("updated_at", "timestamp", True),
-                F("revoked", "bool"),
-            ),
-            (_licence_kind_known,),
-        ),
-        EntitySpec(
-            "pledges",
-            (
-                F("pledge_id", "text", True),
-                F("registration_date", "date", True),
-                F("pledgor_name", "text", True),
-                F("pledgor_uscc", "uscc"),
-                F("pledgor_party_type", "enum", True, rules.PARTY_TYPES),
-                F("pledgor_region_code", "region"),
-                F("pledgor_country", "text", True),
-                F("pledgee_name", "text", True),
-                F("pledgee_uscc", "uscc"),
-                F("pledgee_institution_type", "enum", True, rules.INSTITUTION_TYPES),
-                F("patent_application_nos", "appno_list"),
-                F("trademark_count", "int"),
-                F("loan_amount_wan", "money", True),
-                F("term_months", "int"),
-                F("status", "enum", True, rules.PLEDGE_STATUSES),
-                F("release_date", "date"),
-                F("updated_at", "timestamp", True),
-            ),
-        ),
-        EntitySpec(
-            "insurance_policies",
-            (
-                F("policy_no", "text", True),
-                F("insured_name", "text", True),
-                F("insured_uscc", "uscc"),
-                F("insured_party_type", "enum", True, rules.PARTY_TYPES),
-                F("insured_region_code", "region"),
-                F("insured_country", "text", True),
-                F("insurance_type", "enum", True, rules.INSURANCE_TYPES),
-                F("coverage_wan", "money"),
-                F("premium_wan", "money"),
-                F("start_date", "date", True),
-                F("end_date", "date"),
-                F("updated_at", "timestamp", True),
-            ),
-        ),
-        EntitySpec(
-            "roadshows",
-            (
-                F("roadshow_id", "text", True),
-                F("event_date", "date", True),
-                F("industry_chain", "chain", True),
-                F("enterprises", "int"),
-                F("intended_amount_wan", "money"),
-                F("signed_amount_wan", "money"),
-                F("updated_at", "timestamp", True),
-            ),
-        ),
-        EntitySpec(
-            "tech_contracts",
-            (
-                F("registration_no", "text", True),
-                F("contract_name", "text"),
-                F("contract_category", "enum", True, rules.CONTRACT_CATEGORIES),
-                F("registration_date", "date", True),
-                F("seller_name", "text", True),
-                F("seller_uscc", "uscc"),
-                F("seller_type", "enum", True, rules.SELLER_TYPES),
-                F("seller_region", "region", True),
-                F("buyer_name", "text", True),
-                F("buyer_uscc", "uscc"),
-                F("buyer_region", "region", True, extra_allowed=frozenset({rules.BUYER_ABROAD})),
-                F("turnover_wan", "money", True),
-                F("tech_transaction_wan", "money", True),
-                F("ip_types", "str_list", values=rules.IP_TYPES),
-                F("patent_application_nos", "appno_list"),
-                F("tech_field", "text"),
-                F("status", "enum", True, rules.CONTRACT_STATUSES),
-            ),
-            (_tech_not_above_turnover, _licence_category_from_2026),
-        ),
-        EntitySpec(
-            "organizations",
-            (
-                F("uscc", "uscc", True),
-                F("name", "text", True),
-                F("party_type", "enum", False, rules.PARTY_TYPES),
-                F("region_code", "region"),
-                F("is_high_tech_enterprise", "bool"),
-                F("is_specialized_sme", "bool"),
-                F("is_tech_sme", "bool"),
-                F("valid_from", "date"),
-                F("valid_to", "date"),
-            ),
-        ),
-        EntitySpec(
-            "population",
-            (
-                F("region_code", "region", True, pattern=rules.POPULATION_REGION_PATTERN),
-                F("year", "int", True),
-                F("resident_population", "bigint", True),
-            ),
-        ),
-        EntitySpec(
-            "inventory_returns",
-            (
-                F("application_no", "appno", True),
-                F("owner_uscc", "uscc"),
-                F("entered_date", "date", True),
-                F("prospect", "enum", False, rules.PROSPECTS),
-                F("industrialized", "bool"),
-                F("industry_chain", "chain"),
-            ),
-        ),
-        EntitySpec(
-            "intensive_products",
-            (
-                F("product_id", "text", True),
-                F("product_name", "text"),
-                F("owner_uscc", "uscc"),
-                F("region_code", "region"),
-                F("data_year", "int"),
-                F("status", "enum", True, rules.PRODUCT_STATUSES),
-                F("output_value_wan", "money"),
-                F("patent_application_nos", "appno_list"),
-            ),
-        ),
-    )
-}
-
-
-def business_schema(entity: str) -> pa.Schema:
-    """Arrow schema of the validated business columns (no metadata, no file-derived columns)."""
-    names = {f.name for f in ENTITY_SPECS[entity].fields}
-    return arrow_schema(tuple(c for c in RAW_TABLES[entity].columns if c[0] in names))
-
-
-def record_keys(
-    spec: EntitySpec, columns: dict[str, Sequence[Any]], n_rows: int
-) -> list[str | None]:
-    """The key as delivered (before normalisation) for quarantine rows; ``None`` if absent."""
-    parts = [columns.get(name) or [None] * n_rows for name in spec.key]
-    keys: list[str | None] = []
-    for values in zip(*parts, strict=True):
-        shown = ["" if v is None else str(v) for v in values]
-        keys.append("|".join(shown) if any(shown) else None)
-    return keys

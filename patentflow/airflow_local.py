@@ -1,7 +1,7 @@
 """The embedded Airflow installation under ``PATENTFLOW_HOME/airflow`` (SQLite metadata DB).
 
-``patentflow run`` drives the real DAGs through Airflow's own ``airflow dags test`` so that what a
-developer runs locally is exactly what the scheduler runs in production.
+``patentflow run`` drives the real DAGs through Airflow's own ``DAG.test`` (what ``airflow dags
+test`` calls) so that what a developer runs locally is exactly what the scheduler runs.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from patentflow.airflow_runner import RESULT_PREFIX
 from patentflow.assets import DUCKDB_WRITER_POOL
 from patentflow.config import Settings
 
@@ -79,21 +79,24 @@ def prepare(settings: Settings, env: Mapping[str, str], log_file: Path) -> None:
               "Serialises writers of the DuckDB build warehouse"], env, log_file=log_file)
 
 
-def dag_test(dag_id: str, logical_date: str, env: Mapping[str, str], log_file: Path,
-             conf: dict | None = None) -> str:
-    """Run one DAG in-process with ``airflow dags test``; return its final state.
+def run_dags(dag_ids: list[str], logical_date: str, env: Mapping[str, str], log_file: Path,
+             confs: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Run ``dag_ids`` in order through ``DAG.test`` in one Airflow process (see
+    ``patentflow.airflow_runner``); return each DAG's result (state and seconds).
 
-    ``dags test`` exits 0 even when a task failed, so the state is read from the run's own
-    "DagRun Finished" log line rather than trusted from the exit code.
+    A DAG that did not run because an earlier one failed is reported as ``not_run``.
     """
-    args = ["dags", "test", dag_id, logical_date]
-    if conf:
-        args += ["--conf", json.dumps(conf)]
-    completed = _airflow(args, env, check=False, log_file=log_file)
-    return final_run_state(completed.stdout + completed.stderr)
-
-
-def final_run_state(output: str) -> str:
-    """The state from the ``DagRun Finished: … state=<state>,`` line ``dags test`` logs."""
-    states = re.findall(r"DagRun Finished: .*?\bstate=(\w+)", output)
-    return states[-1] if states else "missing"
+    args = [sys.executable, "-m", "patentflow.airflow_runner", "--logical-date", logical_date]
+    for dag_id in dag_ids:
+        args += ["--dag", dag_id]
+    for dag_id, conf in (confs or {}).items():
+        args += ["--conf-for", dag_id, json.dumps(conf)]
+    completed = subprocess.run(args, env=dict(env), capture_output=True, text=True)
+    with log_file.open("a", encoding="utf-8") as handle:
+        handle.write(f"$ {' '.join(args[1:])}\n{completed.stdout}\n{completed.stderr}\n")
+    results = {dag_id: {"state": "not_run", "seconds": 0.0} for dag_id in dag_ids}
+    for line in completed.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            result = json.loads(line[len(RESULT_PREFIX):])
+            results[result.pop("dag_id")] = result
+    return results

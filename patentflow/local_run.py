@@ -96,26 +96,19 @@ def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None
         report.stage_seconds["airflow_prepare"] = time.monotonic() - started
 
         interval_start, _ = interval_for_as_of(as_of)
-        logical_date = interval_start.isoformat()
-        for dag_id in airflow_local.INGESTION_DAGS:
-            started = time.monotonic()
-            state = airflow_local.dag_test(dag_id, logical_date, env, report.log_file)
-            report.stage_seconds[dag_id] = time.monotonic() - started
-            report.dag_states[dag_id] = state
-            echo(f"{dag_id}: {state} ({report.stage_seconds[dag_id]:.1f}s)")
-        if not report.succeeded:
-            raise RunFailed(f"ingestion failed: {report.dag_states}; log: {report.log_file}")
-        started = time.monotonic()
-        state = airflow_local.dag_test(airflow_local.BUILD_DAG, logical_date, env,
-                                       report.log_file, conf={"as_of": as_of.isoformat()})
-        report.stage_seconds[airflow_local.BUILD_DAG] = time.monotonic() - started
-        report.dag_states[airflow_local.BUILD_DAG] = state
-        echo(f"{airflow_local.BUILD_DAG}: {state} "
-             f"({report.stage_seconds[airflow_local.BUILD_DAG]:.1f}s)")
+        dag_ids = [*airflow_local.INGESTION_DAGS, airflow_local.BUILD_DAG]
+        results = airflow_local.run_dags(
+            dag_ids, interval_start.isoformat(), env, report.log_file,
+            confs={airflow_local.BUILD_DAG: {"as_of": as_of.isoformat()}},
+        )
+        for dag_id, result in results.items():
+            report.dag_states[dag_id] = result["state"]
+            report.stage_seconds[dag_id] = result["seconds"]
+            echo(f"{dag_id}: {result['state']} ({result['seconds']:.1f}s)")
         report.summary_path = latest_summary(settings, as_of)
-        if state != "success":
-            raise RunFailed(f"build failed; the previous release is still served. "
-                            f"Run summary: {report.summary_path}; log: {report.log_file}")
+        if not report.succeeded:
+            raise RunFailed(f"run failed ({report.dag_states}); the previous release is still "
+                            f"served. Run summary: {report.summary_path}; log: {report.log_file}")
         from patentflow.releases import published_path
 
         report.published_path = published_path(settings)

@@ -121,8 +121,7 @@ def dbt_build(ctx: BuildContext) -> dict[str, Any]:
 
 
 def quality_gate(ctx: BuildContext) -> dict[str, Any]:
-    """Run every check; raise (failing the task and alerting) when an error-severity check fails."""
-    from patentflow.alerts import send_alert
+    """Run every check; fail the task when an error-severity check fails (run_gate alerts)."""
     from patentflow.gate import run_gate
 
     settings = load_settings()
@@ -134,7 +133,6 @@ def quality_gate(ctx: BuildContext) -> dict[str, Any]:
         failed = [c for c in payload.get("checks", []) if c.get("severity") == "error"
                   and not c.get("success")]
         body = "\n".join(f"- {c.get('suite')}/{c.get('name')}: {c.get('details')}" for c in failed)
-        send_alert(settings, f"patentflow: quality gate failed for {ctx.as_of}", body)
         from airflow.exceptions import AirflowFailException
 
         # A failed check is deterministic: fail at once instead of retrying the same data.

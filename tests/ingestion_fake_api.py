@@ -28,6 +28,7 @@ class Faults:
     slow_seconds: float = 0.0
     seed: int = 7
     page_delay: float = 0.0  # every successful page takes at least this long
+    outage_after: int | None = None  # from this many requests on, every answer is 503
 
 
 @dataclass
@@ -115,8 +116,15 @@ class FakeSource:
                     source.requests.append((url.path, 404, query))
                     return self._send(404, b"{}")
                 fault = source.decide_fault()
+                outage = source.faults.outage_after
+                if outage is not None and len(source.requests) >= outage:
+                    fault = "outage"
+                if fault == "outage":
+                    source.requests.append((url.path, 503, query))
+                    return self._send(503, b"down")
                 if fault == "error":
-                    status = random.choice([500, 502, 503])
+                    with source._lock:
+                        status = source._rng.choice([500, 502, 503])
                     source.requests.append((url.path, status, query))
                     return self._send(status, b"oops")
                 if fault == "rate_limit":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -75,6 +76,8 @@ def test_every_record_arrives_exactly_once_under_faults(tmp_path: Path) -> None:
     assert summary.retries > 0
     assert summary.entities["patents"].loaded == 1200
     assert summary.entities["legal_events"].loaded == 300
+    as_json = json.loads(json.dumps(summary.to_dict()))  # what Airflow pushes to XCom
+    assert as_json["entities"]["patents"]["loaded"] == 1200 and as_json["pages"] >= 24 + 6
     con = warehouse(settings)
     loaded = con.execute("SELECT application_no FROM raw.patents").fetchall()
     assert len(loaded) == 1200

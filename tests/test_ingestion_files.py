@@ -363,3 +363,23 @@ def test_reference_snapshots_load_with_their_snapshot_date(settings: Settings) -
     ]
     assert con.execute("SELECT industrialized FROM raw.inventory_returns").fetchall() == [(True,)]
     assert sorted(code for _, _, code in quarantine(con)) == ["invalid_enum", "invalid_region_code"]
+
+
+def test_bom_declaring_utf8_over_gbk_bytes_is_quarantined_not_guessed(settings: Settings) -> None:
+    deliver(settings, "contracts_2025-03.csv", b"\xef\xbb\xbf" + csv_bytes([contract("E1")]))
+    ingest_tech_contracts(settings, END, END)
+    con = load(settings)
+    assert [code for _, _, code in quarantine(con)] == ["undecodable_encoding"]
+    assert con.execute("SELECT delivered, quarantined FROM audit.reconciliation").fetchone() == (
+        1,
+        1,
+    )
+
+
+def test_a_field_beyond_the_csv_size_limit_quarantines_the_file(settings: Settings) -> None:
+    header = ",".join(HEADER).encode("gbk")
+    huge = b'"' + b"x" * 200_000  # unterminated quote swallowing the rest: unparseable
+    deliver(settings, "contracts_2025-03.csv", header + b"\r\nA1," + huge + b"\r\n")
+    ingest_tech_contracts(settings, END, END)
+    codes = [code for _, _, code in quarantine(load(settings))]
+    assert codes == ["unreadable_file"]

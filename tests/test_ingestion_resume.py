@@ -12,10 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from ingestion_builders import BASE_TIME, ID_FIELDS, PATENT_PATH, patent
 from ingestion_fake_api import FakeSource, Faults
 
-from ingestion.http_client import RetryPolicy
+from ingestion import api_ingest
+from ingestion.http_client import RetryPolicy, SourceError
 from ingestion.pipeline import ingest_patent_api, load_raw
 from ingestion.state import IngestionState
 from patentflow.config import load_settings
@@ -105,3 +107,70 @@ def test_killed_run_resumes_without_skipping_or_double_loading(tmp_path: Path) -
             state.watermark(f"patent_api:{PATENT_PATH}").updated_since == records[-1]["updated_at"]
         )
     assert not (settings.raw_dir / "_staging" / f"patents__{end:%Y%m%d}__0000").exists()
+
+
+def test_a_source_outage_fails_the_run_and_the_retry_resumes_at_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    records = [patent(i, updated_offset=i) for i in range(1, 101)]  # 10 pages of 10
+    end = BASE_TIME + timedelta(days=1)
+    retry = RetryPolicy(base_delay=0.001, max_delay=0.002, max_attempts=3)
+    source = FakeSource(
+        TOKEN, {PATENT_PATH: records, "/v1/legal-events": []}, ID_FIELDS, Faults(outage_after=6)
+    )
+    with source:
+        settings = load_settings(
+            {
+                "PATENTFLOW_HOME": str(tmp_path),
+                "PATENTFLOW_PATENT_API_URL": source.url,
+                "PATENTFLOW_PATENT_API_TOKEN": TOKEN,
+            }
+        )
+        with pytest.raises(SourceError, match="gave up after 3 attempts"):
+            ingest_patent_api(settings, end, end, page_size=10, pages_per_part=2, retry=retry)
+        state_file = tmp_path / "state" / "ingestion.sqlite"
+        with IngestionState(state_file) as state:
+            assert state.watermark(f"patent_api:{PATENT_PATH}").updated_since is None
+            staged_parts = state.api_batch(f"patents__{end:%Y%m%d}__0000").parts_done
+        assert staged_parts >= 1
+        assert duckdb_count(settings, "raw.patents") == 0  # nothing published half-way
+        source.faults.outage_after = None
+        summary = ingest_patent_api(settings, end, end, page_size=10, pages_per_part=2, retry=retry)
+    assert summary.entities["patents"].delivered == 100
+    assert duckdb_count(settings, "raw.patents") == 100
+
+
+def test_a_run_that_dies_while_landing_finishes_without_fetching_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [patent(i, updated_offset=i) for i in range(1, 31)]
+    end = BASE_TIME + timedelta(days=1)
+    with FakeSource(TOKEN, {PATENT_PATH: records, "/v1/legal-events": []}, ID_FIELDS) as source:
+        settings = load_settings(
+            {
+                "PATENTFLOW_HOME": str(tmp_path),
+                "PATENTFLOW_PATENT_API_URL": source.url,
+                "PATENTFLOW_PATENT_API_TOKEN": TOKEN,
+            }
+        )
+        real_land = api_ingest.land_batch
+
+        def crash(*args, **kwargs):
+            raise OSError("disk full")
+
+        monkeypatch.setattr(api_ingest, "land_batch", crash)
+        with pytest.raises(OSError, match="disk full"):
+            ingest_patent_api(settings, end, end, page_size=10)
+        monkeypatch.setattr(api_ingest, "land_batch", real_land)
+        fetched = len(source.requests)
+        summary = ingest_patent_api(settings, end, end, page_size=10)
+        patent_requests_after = [p for p, _, _ in source.requests[fetched:] if p == PATENT_PATH]
+    assert patent_requests_after == []  # every page was already staged
+    assert summary.entities["patents"].loaded == 30
+    assert duckdb_count(settings, "raw.patents") == 30
+
+
+def duckdb_count(settings, table: str) -> int:
+    con = duckdb.connect()
+    load_raw(settings, con)
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from ingestion_builders import legal_event, patent, pledge
 
 from ingestion.api_records import validate_record
-from ingestion.appno import check_digit, normalise_application_no
+from ingestion.appno import check_digit, normalise_application_no, normalise_application_nos
+from ingestion.entity_specs import ENTITY_SPECS
 from ingestion.rules import INDUSTRY_CHAINS
-from ingestion.validation import ENTITY_SPECS, REASON_CODES, validate_columns
+from ingestion.validation import REASON_CODES, validate_columns
 
 REFERENCE = Path("/work/shared/reference")
 DECISIONS = Path(__file__).resolve().parents[1] / "docs" / "decisions" / "ingestion.md"
@@ -212,3 +213,29 @@ def test_any_file_row_is_loaded_or_quarantined_with_a_reason(entity: str, data) 
     assert len(result.reason_codes) == len(rows)
     for code, reason in zip(result.reason_codes, result.reasons, strict=True):
         assert code is None or (code in REASON_CODES and reason)
+
+
+appno_like = st.one_of(
+    st.text(alphabet="0123456789X.CNcn x", max_size=18),
+    st.builds(
+        lambda year, kind, serial, dot, prefix: f"{prefix}{year}{kind}{serial:07d}{dot}",
+        st.integers(1985, 2030),
+        st.sampled_from("1234589"),
+        st.integers(0, 9_999_999),
+        st.sampled_from(["", "."]),
+        st.sampled_from(["", "CN", "cn"]),
+    ).flatmap(lambda body: st.sampled_from([body + d for d in "0123456789X"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), appno_like), max_size=20))
+def test_vectorised_application_numbers_agree_with_the_scalar_rule(values) -> None:
+    normalised, codes = normalise_application_nos(values)
+    for value, vector_value, vector_code in zip(values, normalised.to_pylist(), codes, strict=True):
+        if value is None:
+            assert (vector_value, vector_code) == (None, None)
+            continue
+        scalar = normalise_application_no(value)
+        if "".join(value.split()) == value.replace(" ", ""):
+            assert (vector_value, vector_code) == (scalar.normalised, scalar.reason_code)

@@ -223,6 +223,8 @@ def test_con02_growth_over_base_year_with_null_on_a_zero_base_and_target():
     assert cell(values, "CON-02", "year", "2025-01-01", column="numerator") == 140
     assert cell(values, "CON-02", "year", "2025-01-01", column="denominator") == 100
     assert cell(values, "CON-02", "year", "2025-01-01", HIGH_TECH_ZONE) is None  # base 0
+    assert cell(values, "CON-02", "year", "2025-01-01", HIGH_TECH_ZONE, column="numerator") == 0
+    assert cell(values, "CON-02", "year", "2025-01-01", HIGH_TECH_ZONE, column="denominator") == 0
     assert cell(values, "CON-02", "year", "2023-01-01", HIGH_TECH_ZONE) is None
     assert cell(values, "CON-02", "year", "2025-01-01", column="target_value") == 30
     assert cell(values, "CON-02", "year", "2025-01-01", LIXIA, column="target_value") is None

@@ -77,7 +77,8 @@ def emit_contract_growth(
     """CON-02: 100 × (CON-01 of the year ÷ CON-01 of the base year − 1), null on a zero base.
 
     numerator = the year's CON-01, denominator = the base year's CON-01 (year to date when the
-    base year is not over).
+    base year is not over). A zero base takes the published table's zero-denominator rule
+    literally: value null, numerator 0, denominator 0.
     """
     base = patent_contract_turnover(
         sources, dt.date(base_year, 1, 1), min(dt.date(base_year, 12, 31), as_of)
@@ -86,7 +87,10 @@ def emit_contract_growth(
         current = patent_contract_turnover(sources, period.start, period.end)
         for region in REGIONS:
             year_value, base_value = current.get(region), base.get(region)
-            growth = None if base_value == 0 else 100.0 * (year_value / base_value - 1.0)
+            if base_value == 0:
+                sink.emit("CON-02", period, region, ALL, None, 0.0, 0.0)
+                continue
+            growth = 100.0 * (year_value / base_value - 1.0)
             sink.emit("CON-02", period, region, ALL, growth, year_value, base_value)
 
 

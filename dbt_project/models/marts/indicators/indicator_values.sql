@@ -93,6 +93,8 @@ final as (
         on targets.indicator_id = all_values.indicator_id
         and cast(targets.region_code as varchar) = all_values.region_code
         and cast(targets.nominal_period_end as date) = periods.nominal_period_end
+        -- the plan's targets are for the total, not for a chain or party type
+        and all_values.breakdown = 'all'
 
 )
 

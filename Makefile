@@ -1,0 +1,44 @@
+# patentflow: `make run` runs the pipeline once, `make test` runs the test suite.
+# Everything installs into .venv from the pinned requirements.lock (uv, fetched with pip if missing).
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+AS_OF ?=
+SCALE ?= 0.02
+PATENTFLOW_HOME ?= $(CURDIR)/.patentflow
+export PATENTFLOW_HOME
+
+.PHONY: venv run test lint bench lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==0.9.30"
+	@test -x $(BIN)/python || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet -r requirements.lock
+	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/patentflow run $(if $(AS_OF),--as-of $(AS_OF)) --scale $(SCALE)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m patentflow.benchmark $(if $(AS_OF),--as-of $(AS_OF))
+
+# Re-resolve the pins after editing requirements.in.
+lock:
+	$(PYTHON) -m uv pip compile requirements.in --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf .patentflow dbt_project/target dbt_project/logs
