@@ -118,7 +118,10 @@ class EndpointIngestion:
             summary = existing.summary or {}
             counts = BatchCounts(**{k: summary.get(k, 0) for k in BatchCounts.__annotations__})
             return EndpointResult(self.batch.batch_id, counts, 0, True)
-        state = self.state.start_api_batch(self.batch.batch_id, self.endpoint_key)
+        state, void = self.state.start_api_batch(self.batch.batch_id, self.endpoint_key)
+        for stale in void:  # staged parts that would overlap what this run fetches
+            log.info("discarding stale staged parts batch_id=%s", stale)
+            shutil.rmtree(self.raw_dir / STAGING_DIR / stale, ignore_errors=True)
         if state.pages_done:
             log.info(
                 "resuming batch_id=%s parts_done=%d pages_done=%d rows_done=%d",

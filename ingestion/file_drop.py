@@ -35,6 +35,7 @@ from ingestion.rows import (
     file_level_rejection,
     malformed_rows_table,
 )
+from ingestion.schemas import RAW_TABLES
 from ingestion.state import IngestionState
 from ingestion.summary import batch_suffix
 from ingestion.validation import validate_columns
@@ -425,7 +426,8 @@ def _validate_parsed(
     validated = validate_columns(
         spec, columns, n_rows, context={"file_year": delivered.file_year}, pre_codes=pre_codes
     )
-    key_columns = [columns[name].to_pylist() for name in spec.key]
+    key_fields = RAW_TABLES[delivered.entity].record_key_fields
+    key_columns = [columns[name].to_pylist() for name in key_fields]
     keys = ["|".join(parts) for parts in zip(*key_columns, strict=True)]
     valid, quarantine = build_tables(
         batch,

@@ -19,6 +19,7 @@ from ingestion.connections import resolve_source
 from ingestion.file_drop import REFERENCE, TECH_CONTRACTS, DropIngestion, DropKind
 from ingestion.http_client import ApiClient, RetryPolicy
 from ingestion.loader import ReconciliationError, load_raw
+from ingestion.locks import exclusive
 from ingestion.state import IngestionState
 from ingestion.summary import EntityCounts, IngestSummary
 from ingestion.vendor_export import ingest_export_file
@@ -74,6 +75,7 @@ def _ingest_api(
         endpoint_config.base_url,
     )
     with (
+        exclusive(settings.state_dir / "locks", source),
         _state(settings) as state,
         ApiClient(source, endpoint_config.base_url, endpoint_config.token, retry) as client,
     ):
@@ -156,7 +158,7 @@ def _ingest_drop(
         settings.drop_dir / kind.subdir,
         interval_end.isoformat(),
     )
-    with _state(settings) as state:
+    with exclusive(settings.state_dir / "locks", kind.source), _state(settings) as state:
         outcomes = DropIngestion(
             raw_dir=settings.raw_dir,
             drop_root=settings.drop_dir,
@@ -196,7 +198,8 @@ def ingest_vendor_patent_export(
     started = time.monotonic()
     summary = IngestSummary(source="vendor_patent_export")
     end = interval_end or datetime.now().astimezone()
-    with _state(settings) as state:
+    lock = exclusive(settings.state_dir / "locks", "vendor_patent_export")
+    with lock, _state(settings) as state:
         batch_id, counts = ingest_export_file(settings.raw_dir, state, Path(path), end)
     if counts is None:
         summary.skipped.append(batch_id)

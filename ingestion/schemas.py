@@ -71,6 +71,12 @@ class RawTable:
     entity: str
     key: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]
+    # What audit.quarantine.record_key shows (the architecture's key); defaults to ``key``.
+    identifier: tuple[str, ...] | None = None
+
+    @property
+    def record_key_fields(self) -> tuple[str, ...]:
+        return self.identifier or self.key
 
     @property
     def all_columns(self) -> tuple[tuple[str, str], ...]:
@@ -179,7 +185,9 @@ RAW_TABLES: dict[str, RawTable] = {
         ),
         RawTable(
             "organizations",
-            ("uscc",),
+            # One row per qualification validity window: a snapshot lists an organisation once
+            # per (uscc, valid_from), so uscc alone would supersede its earlier windows.
+            ("uscc", "valid_from"),
             (
                 *_v("uscc", "name", "party_type", "region_code"),
                 ("is_high_tech_enterprise", "BOOLEAN"),
@@ -189,6 +197,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 ("valid_to", "DATE"),
                 ("_snapshot_date", "DATE"),
             ),
+            ("uscc",),
         ),
         RawTable(
             "population",

@@ -141,28 +141,58 @@ class IngestionState:
             summary=json.loads(row[12]) if row[12] else None,
         )
 
-    def start_api_batch(self, batch_id: str, endpoint: str) -> ApiBatchState:
-        """Open a batch starting at the endpoint's current watermark (or return the open one)."""
+    def start_api_batch(self, batch_id: str, endpoint: str) -> tuple[ApiBatchState, list[str]]:
+        """Open (or resume) a batch at the endpoint's current watermark.
+
+        Returns the batch and the ids of batches whose staged parts are now void: an open batch
+        can only be resumed while it still starts at the current watermark; any other open batch
+        of the endpoint (an earlier interval that died) is reset, because this batch re-fetches
+        everything it would have landed. So no two landed batches ever overlap.
+        """
+        void: list[str] = []
         with self._transaction() as con:
-            existing = self.api_batch(batch_id)
-            if existing is not None:
-                return existing
             start = self.watermark(endpoint)
-            con.execute(
-                "INSERT INTO api_batches (batch_id, endpoint, updated_since, boundary_keys,"
-                " last_updated_at, last_keys) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    batch_id,
-                    endpoint,
-                    start.updated_since,
-                    json.dumps(start.boundary_keys),
-                    start.updated_since,
-                    json.dumps(start.boundary_keys),
-                ),
-            )
+            existing = self.api_batch(batch_id)
+            if existing is not None and existing.start == start:
+                resumable = True
+            else:
+                resumable = False
+                if existing is not None:
+                    void.append(batch_id)
+                con.execute(
+                    "INSERT INTO api_batches (batch_id, endpoint, updated_since, boundary_keys,"
+                    " last_updated_at, last_keys) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (batch_id) DO UPDATE SET updated_since = excluded.updated_since,"
+                    " boundary_keys = excluded.boundary_keys, cursor = NULL, exhausted = 0,"
+                    " pages_done = 0, rows_done = 0, parts_done = 0,"
+                    " last_updated_at = excluded.last_updated_at, last_keys = excluded.last_keys,"
+                    " completed = 0, summary = NULL",
+                    (
+                        batch_id,
+                        endpoint,
+                        start.updated_since,
+                        json.dumps(start.boundary_keys),
+                        start.updated_since,
+                        json.dumps(start.boundary_keys),
+                    ),
+                )
+            others = con.execute(
+                "SELECT batch_id FROM api_batches WHERE endpoint = ? AND completed = 0"
+                " AND batch_id <> ? AND pages_done > 0",
+                (endpoint, batch_id),
+            ).fetchall()
+            for (other,) in others:
+                con.execute(
+                    "UPDATE api_batches SET cursor = NULL, exhausted = 0, pages_done = 0,"
+                    " rows_done = 0, parts_done = 0 WHERE batch_id = ?",
+                    (other,),
+                )
+                void.append(other)
         state = self.api_batch(batch_id)
         assert state is not None
-        return state
+        if not resumable:
+            assert state.pages_done == 0
+        return state, void
 
     def checkpoint(self, state: ApiBatchState) -> None:
         """Record that parts ``1..parts_done`` are durably staged and where paging continues."""

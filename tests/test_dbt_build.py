@@ -315,3 +315,39 @@ def test_other_finance_indicators(warehouse):
     assert value(warehouse, "FIN-08", "year", "2025-01-01", "3701",
                  "industry_chain=biomedicine") == 1
     assert value(warehouse, "FIN-09", "year", "2025-01-01") == pytest.approx(1500.5)
+
+
+# --- the project's own generic tests catch broken output ---------------------------------------
+
+def test_generic_indicator_tests_fail_on_broken_values(warehouse, tmp_path):
+    """Tamper with a copy of the built warehouse: each custom generic test must then fail."""
+    path = Path(warehouse.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0])
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(path.read_bytes())
+    con = duckdb.connect(str(broken))
+    con.execute("""
+        update intermediate.int_indicator_values_unioned set value = value + 1
+        where indicator_id = 'FIN-01' and region_code = '370112' and period_type = 'year'
+          and period_start = '2025-01-01' and breakdown = 'all'
+    """)
+    con.execute("""
+        delete from marts.indicator_values
+        where indicator_id = 'PAT-01' and region_code = '370104' and period_type = 'month'
+          and period_start = '2021-05-01' and breakdown = 'all'
+    """)
+    con.execute("""
+        update marts.indicator_values set value = 150
+        where indicator_id = 'UNI-03' and region_code = '3701' and period_type = 'year'
+          and period_start = '2025-01-01' and breakdown = 'all'
+    """)
+    con.close()
+    result = run_dbt(["test", "--select", "test_name:city_total_matches_districts_and_remainder",
+                      "test_name:every_region_present", "test_name:rates_within_percent_range"],
+                     broken, tmp_path)
+    failed = [line for line in result.stdout.splitlines() if " FAIL " in line]
+    assert result.returncode != 0
+    assert any("city_total_matches_districts_and_remainder" in line for line in failed), failed
+    assert any("every_region_present" in line for line in failed), failed
+    assert any("rates_within_percent_range" in line for line in failed), failed

@@ -97,8 +97,8 @@ def test_skeleton_indicators_are_non_trivial(published_indicators):
     for indicator in ("PAT-01", "CON-01", "FIN-01"):
         assert city_years.query("indicator_id == @indicator")["value"].sum() > 0, indicator
     con02 = city_years.query("indicator_id == 'CON-02'").set_index("period_start")["value"]
-    assert con02[date(2023, 1, 1)] == 0
-    assert con02[date(2025, 1, 1)] != 0
+    assert con02[date(2023, 1, 1)] == pytest.approx(0, abs=1e-9)
+    assert con02[date(2025, 1, 1)] != pytest.approx(0, abs=1e-9)
 
 
 def test_release_is_read_only_with_parquet_and_manifest(published):
@@ -118,9 +118,9 @@ def test_every_planted_invalid_record_is_quarantined_and_counts_reconcile(publis
     dataset = generate_dataset(seed=SEED, scale=SCALE, as_of=AS_OF, invalid_share=0.01)
     with duckdb.connect(str(path), read_only=True) as con:
         quarantined = set(con.sql("select entity, record_key from audit.quarantine").fetchall())
-        unbalanced = con.sql("select count(*) from audit.reconciliation "
-                             "where delivered <> loaded + quarantined + superseded").fetchone()[0]
-        batches = con.sql("select count(*) from audit.reconciliation").fetchone()[0]
+        unbalanced = con.execute("select count(*) from audit.reconciliation "
+                                 "where delivered <> loaded + quarantined + superseded").fetchone()[0]
+        batches = con.execute("select count(*) from audit.reconciliation").fetchone()[0]
     assert batches > 0 and unbalanced == 0
     current_keys = {
         (p["entity"].replace("-", "_"), str(p["key"])) for p in dataset.planted_invalid
@@ -153,13 +153,15 @@ def test_a_failing_quality_check_blocks_publication_and_keeps_the_release(publis
     spike_dir.mkdir(parents=True, exist_ok=True)
     reconciliation = pq.read_table(next((home / "raw" / "_reconciliation").rglob("*.parquet")))
     row = {name: reconciliation.column(name)[0].as_py() for name in reconciliation.column_names}
-    row.update(batch_id=batch, delivered=500, loaded=0, quarantined=500, superseded=0)
+    row.update(batch_id=batch, source="patent_api", entity="patents", delivered=500, loaded=0,
+               quarantined=500, superseded=0)
     pq.write_table(pa.Table.from_pylist([row], schema=reconciliation.schema),
                    spike_dir / f"{batch}.parquet")
     quarantine_dir = home / "raw" / "_quarantine" / "load_date=2025-06-30"
     quarantine = pq.read_table(next((home / "raw" / "_quarantine").rglob("*.parquet")))
     template = {name: quarantine.column(name)[0].as_py() for name in quarantine.column_names}
-    rows = [{**template, "batch_id": batch, "record_key": f"X{i}"} for i in range(500)]
+    rows = [{**template, "_batch_id": batch, "_source": "patent_api", "_entity": "patents",
+             "_row_number": i + 1, "record_key": f"X{i}"} for i in range(500)]
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=quarantine.schema),
                    quarantine_dir / f"{batch}.parquet")

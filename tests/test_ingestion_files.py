@@ -383,3 +383,22 @@ def test_a_field_beyond_the_csv_size_limit_quarantines_the_file(settings: Settin
     ingest_tech_contracts(settings, END, END)
     codes = [code for _, _, code in quarantine(load(settings))]
     assert codes == ["unreadable_file"]
+
+
+def test_organisation_validity_windows_are_all_kept(settings: Settings) -> None:
+    deliver(
+        settings,
+        "organizations_20250101.csv",
+        b"uscc,name,party_type,region_code,is_high_tech_enterprise,is_specialized_sme,"
+        b"is_tech_sme,valid_from,valid_to\n"
+        b"91370100MA3C0000X1,A,enterprise,370102,true,false,false,2019-01-01,2021-12-31\n"
+        b"91370100MA3C0000X1,A,enterprise,370102,true,true,false,2022-01-01,2024-12-31\n"
+        b"91370100MA3C0000X1,A,enterprise,370102,true,true,true,2022-01-01,2024-12-31\n",
+        sub="reference",
+    )
+    counts = ingest_reference(settings, END, END).entities["organizations"]
+    assert (counts.loaded, counts.superseded) == (2, 1)  # same window twice: the later row wins
+    con = load(settings)
+    assert con.execute(
+        "SELECT valid_from, is_tech_sme FROM raw.organizations ORDER BY valid_from"
+    ).fetchall() == [(date(2019, 1, 1), False), (date(2022, 1, 1), True)]

@@ -174,3 +174,34 @@ def duckdb_count(settings, table: str) -> int:
     con = duckdb.connect()
     load_raw(settings, con)
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+
+
+def test_a_dead_interval_rerun_after_a_later_one_lands_nothing_twice(tmp_path: Path) -> None:
+    records = [patent(i, updated_offset=i) for i in range(1, 61)]
+    day1, day2 = BASE_TIME + timedelta(days=1), BASE_TIME + timedelta(days=2)
+    retry = RetryPolicy(base_delay=0.001, max_delay=0.002, max_attempts=2)
+    source = FakeSource(
+        TOKEN, {PATENT_PATH: records, "/v1/legal-events": []}, ID_FIELDS, Faults(outage_after=3)
+    )
+    with source:
+        settings = load_settings(
+            {
+                "PATENTFLOW_HOME": str(tmp_path),
+                "PATENTFLOW_PATENT_API_URL": source.url,
+                "PATENTFLOW_PATENT_API_TOKEN": TOKEN,
+            }
+        )
+        with pytest.raises(SourceError):
+            ingest_patent_api(settings, day1, day1, page_size=10, pages_per_part=1, retry=retry)
+        source.faults.outage_after = None
+        later = ingest_patent_api(settings, day2, day2, page_size=10, retry=retry)
+        source.records[PATENT_PATH].append(patent(99, updated_offset=500))
+        rerun = ingest_patent_api(settings, day1, day1, page_size=10, retry=retry)
+    assert later.entities["patents"].loaded == 60
+    assert rerun.entities["patents"].delivered == 1  # only what changed since day 2's batch
+    con = duckdb.connect()
+    load_raw(settings, con)
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT application_no) FROM raw.patents"
+    ).fetchone() == (61, 61)
+    assert not any((settings.raw_dir / "_staging").glob("*/part-*"))

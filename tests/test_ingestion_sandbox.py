@@ -134,3 +134,14 @@ def test_rerunning_with_the_same_deliveries_lands_nothing_new(landed) -> None:
     _, _, reruns, _ = landed
     assert [summary.batches for summary in reruns] == [[], [], [], []]
     assert all(summary.skipped for summary in reruns)
+
+
+def test_quarantine_names_each_planted_record_by_its_delivered_key(landed) -> None:
+    dataset, _, _, con = landed
+    quarantined = set(con.execute("SELECT entity, record_key FROM audit.quarantine").fetchall())
+    planted = {
+        (p["entity"].replace("-", "_"), str(p["key"]))
+        for p in dataset.planted_invalid
+        if p["entity"] != "inventory_returns"  # keyed (application_no, entered_date) in raw
+    }
+    assert planted <= quarantined

@@ -46,7 +46,7 @@ final as (
 
     select
         application_no,
-        max(cumulative_loan_wan) as total_pledged_loan_wan,
+        cast(max(cumulative_loan_wan) as decimal(18, 4)) as total_pledged_loan_wan,
         min(
             case
                 when cumulative_loan_wan >= {{ var('pledge_high_value_threshold_wan') }}

@@ -14,6 +14,24 @@ parties as (
 
 ),
 
+-- Organisation windows may overlap: the one starting last before the registration wins.
+pledgor_windows as (
+
+    select
+        pledges.pledge_id,
+        parties.party_key,
+        row_number() over (
+            partition by pledges.pledge_id
+            order by parties.valid_from desc, parties.party_key
+        ) as window_rank
+    from pledges
+    inner join parties
+        on parties.uscc = pledges.pledgor_uscc
+        and parties.valid_from <= pledges.registration_date
+        and (parties.valid_to is null or pledges.registration_date <= parties.valid_to)
+
+),
+
 final as (
 
     select
@@ -21,7 +39,7 @@ final as (
         pledges.pledge_id,
         {{ date_key('pledges.registration_date') }} as registration_date_key,
         pledges.registration_date,
-        coalesce(parties.party_key, {{ unknown_member_key() }}) as pledgor_party_key,
+        coalesce(pledgor_windows.party_key, {{ unknown_member_key() }}) as pledgor_party_key,
         pledges.pledgor_name,
         pledges.pledgor_uscc,
         pledges.pledgor_party_type,
@@ -39,10 +57,9 @@ final as (
         pledges.pledge_status <> 'cancelled' as is_counted,
         pledges.release_date
     from pledges
-    left join parties
-        on parties.uscc = pledges.pledgor_uscc
-        and parties.valid_from <= pledges.registration_date
-        and (parties.valid_to is null or pledges.registration_date <= parties.valid_to)
+    left join pledgor_windows
+        on pledgor_windows.pledge_id = pledges.pledge_id
+        and pledgor_windows.window_rank = 1
 
 )
 

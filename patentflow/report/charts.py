@@ -1,0 +1,173 @@
+"""Charts as inline SVG (matplotlib, Agg): trend lines, bars and target-progress bullets.
+
+Made for print: every series differs by line style, marker or hatch as well as colour, axes carry
+their units, and text is drawn as paths so the SVG needs no font on the reader's machine. A CJK
+font is looked up once; without one Chinese would render as boxes, so that is logged loudly.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC"]
+LINE_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
+HATCHES = ["", "//", "..", "xx"]
+GREYS = ["#1f4e79", "#9dc3e6", "#548235", "#c55a11"]
+
+
+@lru_cache(maxsize=1)
+def configure_fonts() -> str | None:
+    """Point matplotlib at the first installed CJK font; None (and a warning) when there is none."""
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    chosen = next((name for name in CJK_FONTS if name in installed), None)
+    if chosen is None:
+        log.warning("no CJK font found (tried %s): Chinese chart text may render as boxes; "
+                    "install fonts-noto-cjk", ", ".join(CJK_FONTS))
+    matplotlib.rcParams["font.sans-serif"] = [*([chosen] if chosen else []), "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["svg.fonttype"] = "path"
+    matplotlib.rcParams["svg.hashsalt"] = "patentflow"  # stable ids: same data, same SVG
+    return chosen
+
+
+@dataclass
+class LineChart:
+    title: str
+    ylabel: str
+    xlabels: list[str]
+    series: list[tuple[str, list[float | None]]]
+    key: str = "trend"
+
+
+@dataclass
+class BarChart:
+    title: str
+    xlabel: str
+    categories: list[str]
+    series: list[tuple[str, list[float | None]]]
+    key: str = "bars"
+    horizontal: bool = True
+
+
+@dataclass
+class ProgressItem:
+    label: str
+    progress: float | None  # % of the target achieved
+    expected: float | None  # % a linear path would have reached by now
+    status: str
+
+
+@dataclass
+class ProgressChart:
+    title: str
+    items: list[ProgressItem] = field(default_factory=list)
+    key: str = "progress"
+
+
+Chart = LineChart | BarChart | ProgressChart
+
+
+def render_svg(chart: Chart) -> str:
+    """The chart as an ``<svg>`` element (no XML prolog) to embed in the HTML."""
+    configure_fonts()
+    if isinstance(chart, LineChart):
+        figure = _line(chart)
+    elif isinstance(chart, BarChart):
+        figure = _bars(chart)
+    else:
+        figure = _progress(chart)
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _line(chart: LineChart):
+    figure, axes = plt.subplots(figsize=(8, 3.6))
+    positions = list(range(len(chart.xlabels)))
+    for index, (label, values) in enumerate(chart.series):
+        style, marker = LINE_STYLES[index % len(LINE_STYLES)]
+        points = [(x, v) for x, v in zip(positions, values, strict=False) if v is not None]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            axes.plot(xs, ys, linestyle=style, marker=marker, color=GREYS[index % len(GREYS)],
+                      label=label, linewidth=1.8)
+    axes.set_xticks(positions, chart.xlabels)
+    axes.set_ylabel(chart.ylabel)
+    axes.set_xlabel("月份")
+    axes.set_title(chart.title)
+    axes.grid(axis="y", linestyle=":", linewidth=0.6)
+    axes.legend(frameon=False)
+    axes.set_ylim(bottom=0)
+    return figure
+
+
+def _bars(chart: BarChart):
+    height = max(3.0, 0.38 * len(chart.categories) * max(1, len(chart.series)) + 1.0)
+    figure, axes = plt.subplots(figsize=(8, height if chart.horizontal else 3.8))
+    count = max(1, len(chart.series))
+    width = 0.8 / count
+    positions = list(range(len(chart.categories)))
+    for index, (label, values) in enumerate(chart.series):
+        offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
+        numbers = [0.0 if v is None else v for v in values]
+        style = {"color": GREYS[index % len(GREYS)], "hatch": HATCHES[index % len(HATCHES)],
+                 "edgecolor": "black", "linewidth": 0.5, "label": label}
+        bars = (axes.barh(offsets, numbers, height=width, **style) if chart.horizontal
+                else axes.bar(offsets, numbers, width=width, **style))
+        axes.bar_label(bars, labels=[_short(v) for v in values], padding=2, fontsize=7)
+    if chart.horizontal:
+        axes.set_yticks(positions, chart.categories)
+        axes.invert_yaxis()
+        axes.set_xlabel(chart.xlabel)
+        axes.grid(axis="x", linestyle=":", linewidth=0.6)
+    else:
+        axes.set_xticks(positions, chart.categories)
+        axes.set_ylabel(chart.xlabel)
+        axes.grid(axis="y", linestyle=":", linewidth=0.6)
+    axes.set_title(chart.title)
+    if len(chart.series) > 1:
+        axes.legend(frameon=False, fontsize=8)
+    axes.margins(x=0.12) if chart.horizontal else axes.margins(y=0.12)
+    return figure
+
+
+def _progress(chart: ProgressChart):
+    figure, axes = plt.subplots(figsize=(8, 0.9 * len(chart.items) + 1.2))
+    for index, item in enumerate(chart.items):
+        axes.barh(index, 100, height=0.6, color="#eeeeee", edgecolor="black", linewidth=0.5)
+        achieved = max(0.0, min(item.progress or 0.0, 100.0))
+        axes.barh(index, achieved, height=0.3, color="#1f4e79", hatch="//", edgecolor="black",
+                  linewidth=0.5)
+        if item.expected is not None:
+            axes.plot([item.expected] * 2, [index - 0.35, index + 0.35], color="black",
+                      linewidth=2.5)
+        text = "—" if item.progress is None else f"{item.progress:.1f}%"
+        axes.text(101, index, f"{text}  {item.status}", va="center", fontsize=9)
+    axes.set_yticks(range(len(chart.items)), [item.label for item in chart.items])
+    axes.invert_yaxis()
+    axes.set_xlim(0, 125)
+    axes.set_xticks([0, 25, 50, 75, 100])
+    axes.set_xlabel("目标完成进度（%）；竖线为按时间应达进度")
+    axes.set_title(chart.title)
+    return figure
+
+
+def _short(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
