@@ -88,6 +88,18 @@ def patentflow_build():
         mark_failed(BuildContext.from_dict(context), "a build task failed; see the task logs")
         raise RuntimeError("patentflow build failed; the previous release is still served")
 
+    @task(trigger_rule="all_done")
+    def record_run_health(context: dict, ti=None, dag_run=None):
+        """Whatever happened, record it in run_health (one row per run, one query away)."""
+        from patentflow.config import load_settings
+        from patentflow.run_health import record
+        from patentflow.tasks import BuildContext
+
+        states = ti.get_task_states(dag_id=dag_run.dag_id, run_ids=[dag_run.run_id])
+        task_states = {task_id: str(state) for task_id, state in
+                       states.get(dag_run.run_id, {}).items() if task_id != ti.task_id}
+        return record(load_settings(), BuildContext.from_dict(context).run_id, task_states)
+
     ctx = resolve_context()
     loaded = load_raw(ctx)
     built = dbt_build(ctx)
@@ -95,6 +107,7 @@ def patentflow_build():
     published = publish(ctx)
     loaded >> built >> gated >> published
     [loaded, built, gated, published] >> record_failure(ctx)
+    [loaded, built, gated, published] >> record_run_health(ctx)
 
 
 patentflow_build()

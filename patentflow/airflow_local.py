@@ -79,24 +79,23 @@ def prepare(settings: Settings, env: Mapping[str, str], log_file: Path) -> None:
               "Serialises writers of the DuckDB build warehouse"], env, log_file=log_file)
 
 
-def run_dags(dag_ids: list[str], logical_date: str, env: Mapping[str, str], log_file: Path,
-             confs: dict[str, dict] | None = None) -> dict[str, dict]:
-    """Run ``dag_ids`` in order through ``DAG.test`` in one Airflow process (see
-    ``patentflow.airflow_runner``); return each DAG's result (state and seconds).
+def run_dags(runs: list[tuple[str, str]], env: Mapping[str, str], log_file: Path,
+             confs: dict[str, dict] | None = None) -> list[dict]:
+    """Run ``(dag_id, logical_date)`` pairs in order through ``DAG.test`` in one Airflow process
+    (see ``patentflow.airflow_runner``); return each run's result (state and seconds).
 
-    A DAG that did not run because an earlier one failed is reported as ``not_run``.
+    A run that did not start because an earlier one failed is reported as ``not_run``.
     """
-    args = [sys.executable, "-m", "patentflow.airflow_runner", "--logical-date", logical_date]
-    for dag_id in dag_ids:
-        args += ["--dag", dag_id]
+    args = [sys.executable, "-m", "patentflow.airflow_runner"]
+    for dag_id, logical_date in runs:
+        args += ["--run", dag_id, logical_date]
     for dag_id, conf in (confs or {}).items():
         args += ["--conf-for", dag_id, json.dumps(conf)]
     completed = subprocess.run(args, env=dict(env), capture_output=True, text=True)
     with log_file.open("a", encoding="utf-8") as handle:
         handle.write(f"$ {' '.join(args[1:])}\n{completed.stdout}\n{completed.stderr}\n")
-    results = {dag_id: {"state": "not_run", "seconds": 0.0} for dag_id in dag_ids}
-    for line in completed.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            result = json.loads(line[len(RESULT_PREFIX):])
-            results[result.pop("dag_id")] = result
-    return results
+    reported = [json.loads(line[len(RESULT_PREFIX):]) for line in completed.stdout.splitlines()
+                if line.startswith(RESULT_PREFIX)]
+    missing = [{"dag_id": dag_id, "logical_date": logical_date, "state": "not_run", "seconds": 0.0}
+               for dag_id, logical_date in runs[len(reported):]]
+    return reported + missing

@@ -31,6 +31,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    from patentflow.local_run import RunFailed, SandboxOptions, run_pipeline
+
+    settings = load_settings()
+    first, last = parse_date(args.date_from), parse_date(args.date_to)
+    options = SandboxOptions(seed=args.seed, scale=args.scale)
+    print(f"patentflow backfill: {first} .. {last} home={settings.home}")
+    try:
+        report = run_pipeline(settings, last, options, first_day=first)
+    except (RunFailed, ValueError) as failure:
+        print(f"BACKFILL FAILED: {failure}", file=sys.stderr)
+        return 1
+    print(f"published release (read-only DuckDB): {report.published_path}")
+    print(f"run summary:                           {report.summary_path}")
+    return 0
+
+
 def _cmd_published_path(args: argparse.Namespace) -> int:
     from patentflow.releases import NoCurrentRelease, published_path_text
 
@@ -71,6 +88,34 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from patentflow.releases import NoCurrentRelease, UnknownRelease
+    from patentflow.report.build import generate_report
+    from patentflow.report.period import ReportPeriod
+
+    try:
+        period = ReportPeriod.parse(args.period or str(args.year))
+        if args.period and period.kind != "month":
+            raise ValueError(f"--period takes a month (YYYY-MM); use --year for {args.period}")
+        outputs = generate_report(load_settings(), period, release_id=args.release,
+                                  out_dir=Path(args.out) if args.out else None,
+                                  pdf=not args.no_pdf)
+    except ValueError as invalid:
+        print(f"invalid period: {invalid}", file=sys.stderr)
+        return 2
+    except (NoCurrentRelease, UnknownRelease) as missing:
+        print(f"no such release: {missing}", file=sys.stderr)
+        return 1
+    print(f"report {outputs.period} from release {outputs.release_id}:")
+    for path in outputs.paths():
+        print(path)
+    if outputs.pdf is None:
+        print(outputs.pdf_skipped_reason, file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="patentflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--faults", help="sandbox faults, e.g. error_rate=0.1")
     run.add_argument("--keep-sandbox", action="store_true", help="leave the sandbox up")
     run.set_defaults(handler=_cmd_run)
+
+    backfill = commands.add_parser(
+        "backfill", help="ingest every day FROM..TO in order, then build and publish TO")
+    backfill.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+    backfill.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+    backfill.add_argument("--seed", type=int, default=42, help="sandbox data seed")
+    backfill.add_argument("--scale", type=float, default=0.02, help="sandbox scale")
+    backfill.set_defaults(handler=_cmd_backfill)
 
     path = commands.add_parser("published-path", help="print the current published DuckDB file")
     path.set_defaults(handler=_cmd_published_path)
@@ -99,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     rollback = commands.add_parser("rollback", help="make an earlier release current again")
     rollback.add_argument("release_id")
     rollback.set_defaults(handler=_cmd_rollback)
+
+    report = commands.add_parser("report", help="write the statistical report of a month or year")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--period", help="a month, YYYY-MM")
+    which.add_argument("--year", type=int, help="a year, YYYY")
+    report.add_argument("--release", help="release id (default: the current release)")
+    report.add_argument("--out", help="output directory (default: $PATENTFLOW_HOME/reports/<period>)")
+    report.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+    report.set_defaults(handler=_cmd_report)
     return parser
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from patentflow import airflow_local
@@ -72,9 +72,20 @@ def stop_sandbox(settings: Settings) -> None:
     subprocess.run(command, check=False)
 
 
+def days_between(first: date, last: date) -> list[date]:
+    if first > last:
+        raise ValueError(f"--from {first} is after --to {last}")
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
 def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None = None,
-                 echo=print) -> RunReport:
-    """Run every DAG once for the interval ending on ``as_of``; raise RunFailed on any failure."""
+                 echo=print, first_day: date | None = None) -> RunReport:
+    """Run every DAG once for the interval ending on ``as_of``; raise RunFailed on any failure.
+
+    With ``first_day`` (a backfill) the ingestion DAGs run for every daily interval from
+    ``first_day`` to ``as_of`` in order, then the build once for ``as_of``: each ingestion run is
+    keyed by its own interval, so the marts equal those of a single run for ``as_of``.
+    """
     report = RunReport(as_of=as_of)
     settings.home.mkdir(parents=True, exist_ok=True)
     report.log_file = settings.home / "airflow" / f"run-{as_of.isoformat()}.log"
@@ -95,20 +106,25 @@ def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None
         airflow_local.prepare(settings, env, report.log_file)
         report.stage_seconds["airflow_prepare"] = time.monotonic() - started
 
-        interval_start, _ = interval_for_as_of(as_of)
-        dag_ids = [*airflow_local.INGESTION_DAGS, airflow_local.BUILD_DAG]
+        runs = [(dag_id, interval_for_as_of(day)[0].isoformat())
+                for day in days_between(first_day or as_of, as_of)
+                for dag_id in airflow_local.INGESTION_DAGS]
+        runs.append((airflow_local.BUILD_DAG, interval_for_as_of(as_of)[0].isoformat()))
         results = airflow_local.run_dags(
-            dag_ids, interval_start.isoformat(), env, report.log_file,
+            runs, env, report.log_file,
             confs={airflow_local.BUILD_DAG: {"as_of": as_of.isoformat()}},
         )
-        for dag_id, result in results.items():
-            report.dag_states[dag_id] = result["state"]
-            report.stage_seconds[dag_id] = result["seconds"]
-            echo(f"{dag_id}: {result['state']} ({result['seconds']:.1f}s)")
+        for result in results:
+            key = result["dag_id"] if not first_day else \
+                f"{result['dag_id']}@{result['logical_date'][:10]}"
+            report.dag_states[key] = result["state"]
+            report.stage_seconds[key] = result["seconds"]
+            echo(f"{key}: {result['state']} ({result['seconds']:.1f}s)")
         report.summary_path = latest_summary(settings, as_of)
         if not report.succeeded:
             raise RunFailed(f"run failed ({report.dag_states}); the previous release is still "
-                            f"served. Run summary: {report.summary_path}; log: {report.log_file}")
+                            f"served.{failure_details(report.summary_path)}\n"
+                            f"Run summary: {report.summary_path}; log: {report.log_file}")
         from patentflow.releases import published_path
 
         report.published_path = published_path(settings)
@@ -124,3 +140,18 @@ def latest_summary(settings: Settings, as_of: date) -> Path | None:
         if json.loads(path.read_text(encoding="utf-8")).get("as_of") == as_of.isoformat()
     ]
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+
+
+def failure_details(summary_path: Path | None) -> str:
+    """The blocking checks (or the recorded failure) from a run summary, for the console."""
+    if summary_path is None or not summary_path.exists():
+        return ""
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    gate = summary.get("gate") or {}
+    blocking = [c for c in gate.get("checks", [])
+                if not c.get("success") and c.get("severity") == "error"]
+    lines = [f"  blocking check {c.get('name')}: {str(c.get('details'))[:200]}"
+             for c in blocking[:10]]
+    if not lines and summary.get("failure"):
+        lines = [f"  {summary['failure']}"]
+    return ("\n" + "\n".join(lines)) if lines else ""

@@ -118,8 +118,9 @@ def test_every_planted_invalid_record_is_quarantined_and_counts_reconcile(publis
     dataset = generate_dataset(seed=SEED, scale=SCALE, as_of=AS_OF, invalid_share=0.01)
     with duckdb.connect(str(path), read_only=True) as con:
         quarantined = set(con.sql("select entity, record_key from audit.quarantine").fetchall())
-        unbalanced = con.execute("select count(*) from audit.reconciliation "
-                                 "where delivered <> loaded + quarantined + superseded").fetchone()[0]
+        unbalanced = con.execute(
+            "select count(*) from audit.reconciliation "
+            "where delivered <> loaded + quarantined + superseded").fetchone()[0]
         batches = con.execute("select count(*) from audit.reconciliation").fetchone()[0]
     assert batches > 0 and unbalanced == 0
     current_keys = {
@@ -170,10 +171,10 @@ def test_a_failing_quality_check_blocks_publication_and_keeps_the_release(publis
     env = airflow_local.airflow_env(settings, _env(home))
     log_file = home / "blocked-run.log"
     results = airflow_local.run_dags(
-        [airflow_local.BUILD_DAG], "2025-06-30T00:00:00+08:00", env, log_file,
+        [(airflow_local.BUILD_DAG, "2025-06-30T00:00:00+08:00")], env, log_file,
         confs={airflow_local.BUILD_DAG: {"as_of": AS_OF.isoformat()}},
     )
-    assert results[airflow_local.BUILD_DAG]["state"] == "failed"
+    assert results[0]["state"] == "failed"
     assert os.readlink(home / "releases" / "current") == before_current
     assert _tree_digest(path.parent) == before_digest
     gate_reports = sorted((home / "runs").glob("*/gate.json"), key=lambda p: p.stat().st_mtime)

@@ -117,7 +117,7 @@ def _line(chart: LineChart):
 
 
 def _bars(chart: BarChart):
-    height = max(3.0, 0.38 * len(chart.categories) * max(1, len(chart.series)) + 1.0)
+    height = max(3.0, (0.3 + 0.12 * len(chart.series)) * len(chart.categories) + 1.0)
     figure, axes = plt.subplots(figsize=(8, height if chart.horizontal else 3.8))
     count = max(1, len(chart.series))
     width = 0.8 / count

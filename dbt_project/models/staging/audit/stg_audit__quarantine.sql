@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(source as varchar) as source_system,
@@ -21,4 +21,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(source as varchar) as source_system,
@@ -24,4 +24,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(policy_no as varchar) as policy_no,
@@ -29,4 +29,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(pledge_id as varchar) as pledge_id,
@@ -34,4 +34,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(roadshow_id as varchar) as roadshow_id,
@@ -24,4 +24,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(event_id as varchar) as event_id,
@@ -36,4 +36,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

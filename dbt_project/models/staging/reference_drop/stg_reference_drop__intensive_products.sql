@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(product_id as varchar) as product_id,
@@ -26,4 +26,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(application_no as varchar) as application_no,
@@ -24,4 +24,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(uscc as varchar) as uscc,
@@ -27,4 +27,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(region_code as varchar) as region_code,
@@ -21,4 +21,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

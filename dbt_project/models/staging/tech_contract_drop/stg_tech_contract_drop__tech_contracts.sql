@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         cast(registration_no as varchar) as registration_no,
@@ -38,4 +38,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final
