@@ -11,7 +11,7 @@ SCALE ?= 0.02
 PATENTFLOW_HOME ?= $(CURDIR)/.patentflow
 export PATENTFLOW_HOME
 
-.PHONY: venv run test lint bench lock clean
+.PHONY: venv run test lint bench prod-smoke lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -35,6 +35,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m patentflow.benchmark $(if $(AS_OF),--as-of $(AS_OF))
+
+# The production shape for real: Airflow on the local PostgreSQL with CeleryExecutor and Redis.
+prod-smoke: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m patentflow.prod_smoke $(if $(AS_OF),--as-of $(AS_OF))
 
 # Re-resolve the pins after editing requirements.in.
 lock:

@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--period", help="a month, YYYY-MM")
     which.add_argument("--year", type=int, help="a year, YYYY")
     report.add_argument("--release", help="release id (default: the current release)")
-    report.add_argument("--out", help="output directory (default: $PATENTFLOW_HOME/reports/<period>)")
+    report.add_argument("--out",
+                        help="output directory (default: $PATENTFLOW_HOME/reports/<period>)")
     report.add_argument("--no-pdf", action="store_true", help="skip the PDF")
     report.set_defaults(handler=_cmd_report)
     return parser

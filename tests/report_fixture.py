@@ -79,7 +79,8 @@ def indicator_rows(release_id: str, bump: float = 0.0) -> pd.DataFrame:
         for indicator, unit in STOCKS.items():
             for region in [CITY, *DISTRICTS]:
                 indexes = range(len(DISTRICTS)) if region == CITY else [DISTRICTS.index(region)]
-                target = 1_000_000.0 if (indicator, region, year) == ("FIN-04", CITY, 2025) else None
+                is_target = (indicator, region, year) == ("FIN-04", CITY, 2025)
+                target = 1_000_000.0 if is_target else None
                 for m in months:
                     v = sum(stock_value(indicator, i, year, m) for i in indexes)
                     rows.append(_row(indicator, "month", date(year, m, 1), _end(year, m), region,
@@ -151,7 +152,8 @@ def _write_release(releases: Path, release_id: str, values: pd.DataFrame,
                     "batch_id VARCHAR, delivered BIGINT, loaded BIGINT, quarantined BIGINT, "
                     "superseded BIGINT)")
         con.execute("CREATE TABLE marts.dim_region AS SELECT * FROM (VALUES "
-                    "('3701', '济南市'), ('370102', '历下区'), ('370176', '济南高新技术产业开发区'))"
+                    "('3701', '济南市'), ('370102', '历下区'), "
+                    "('370176', '济南高新技术产业开发区'))"
                     " t(region_code, name_zh)")
     finally:
         con.close()

@@ -41,7 +41,11 @@ def test_each_run_reports_on_the_period_its_data_interval_starts_in(dags, name, 
     timetable = dags[name].timetable
     assert type(timetable).__name__ == "CronDataIntervalTimetable"
     assert (timetable.expression, str(timetable.timezone)) == (cron, "Asia/Shanghai")
-    interval = timetable.infer_manual_data_interval(
+    # the scheduler's side of the same timetable computes the run's data interval
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    scheduler_side = CronDataIntervalTimetable(timetable.expression, timezone=timetable.timezone)
+    interval = scheduler_side.infer_manual_data_interval(
         run_after=pendulum.datetime(*run_after, tz="Asia/Shanghai"))
     kind = "month" if name == "monthly" else "year"
     assert ReportPeriod.for_data_interval(kind, interval.start).key == period

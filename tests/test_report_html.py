@@ -146,7 +146,8 @@ def test_month_values_match_the_published_indicator_values(home, report):
     assert row["同比（%）"] == f"{100 * (june / june_2024 - 1):+.1f}"
     assert row["本年累计"] == f"{ytd:,.2f}"
     trn = cells(parser, "flows-1", "TRN-01")
-    assert trn["单位"] == "次" and trn["本月"] == f"{value(home, 'TRN-01', 'month', '2025-06-01'):,.0f}"
+    assert trn["单位"] == "次"
+    assert trn["本月"] == f"{value(home, 'TRN-01', 'month', '2025-06-01'):,.0f}"
     stock = cells(parser, "flows-2", "PAT-02")
     assert stock["期末"] == f"{value(home, 'PAT-02', 'month', '2025-06-01'):,.0f}"
 

@@ -124,3 +124,26 @@ def test_growth_progress_is_the_share_of_the_turnover_the_target_needs():
     missing = target_progress(_values(_fin04(1.0).frame.to_dict("records")),
                               ReportPeriod.parse("2025-06"), CON_02)
     assert missing.status == d.STATUS_NO_DATA
+
+
+def test_a_period_before_the_target_starts_counting_is_not_judged():
+    values = _values(_rows("CON-02", "%", [
+        ("year", date(2024, 1, 1), date(2024, 12, 31), 74.0, 174.0, 100.0, None)]))
+    result = target_progress(values, ReportPeriod.parse("2024-06"), CON_02)
+    assert (result.status, result.value) == (d.STATUS_NOT_STARTED, None)
+
+
+def test_a_rate_changes_in_percentage_points_a_count_in_percent():
+    from patentflow.report.sections import flows_table
+
+    values = _values(_months("FIN-05", "%", 2024, [40.0, 40.0]),
+                     _months("FIN-05", "%", 2025, [50.0, 60.0]),
+                     _months("FIN-02", "笔", 2024, [4.0, 8.0]),
+                     _months("FIN-02", "笔", 2025, [5.0, 10.0]))
+    table = flows_table(values, ReportPeriod.parse("2025-02"), ["FIN-05", "FIN-02"], "t")
+    headers = [c.header for c in table.columns]
+    rate, count = (dict(zip(headers, row, strict=True)) for row in table.rows)
+    assert rate["同比（%）"] == pytest.approx(20.0)  # 60% against 40%: +20 points, not +50%
+    assert rate["环比（%）"] == pytest.approx(10.0)
+    assert count["同比（%）"] == pytest.approx(25.0)
+    assert count["本年累计"] == 15.0 and count["累计同比（%）"] == pytest.approx(25.0)

@@ -44,22 +44,30 @@ section { page-break-inside: auto; }
 </head>
 <body>
 <h1>{{ title }}</h1>
-<div class="meta">统计期：{{ period_label }}　数据版本：{{ release_id }}　数据截至：{{ as_of }}　生成时间：{{ generated_at }}</div>
-<nav><ol>{% for s in sections %}<li><a href="#{{ s.key }}">{{ s.title }}</a></li>{% endfor %}</ol></nav>
+<div class="meta">统计期：{{ period_label }}　数据版本：{{ release_id }}
+　数据截至：{{ as_of }}　生成时间：{{ generated_at }}</div>
+<nav><ol>{% for s in sections %}
+<li><a href="#{{ s.key }}">{{ s.title }}</a></li>{% endfor %}</ol></nav>
 {% for s in sections %}
 <section id="{{ s.key }}" data-section="{{ s.key }}">
 <h2>{{ s.title }}</h2>
-{% if s.summary %}<ul class="summary">{% for line in s.summary %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
-{% for chart in s.charts %}<figure data-chart="{{ chart.key }}">{{ chart.svg | safe }}<figcaption>图：{{ chart.title }}</figcaption></figure>
+{% if s.summary %}<ul class="summary">{% for line in s.summary %}
+<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
+{% for chart in s.charts %}<figure data-chart="{{ chart.key }}">{{ chart.svg | safe }}
+<figcaption>图：{{ chart.title }}</figcaption></figure>
 {% endfor %}
 {% for t in s.tables %}<h3>{{ t.title }}</h3>
 <table data-table="{{ s.key }}-{{ loop.index }}">
 <thead><tr>{% for c in t.headers %}<th scope="col">{{ c }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in t.rows %}<tr{% if row.id %} data-row="{{ row.id }}"{% endif %}{% if row.total %} class="total"{% endif %}>{% for cell in row.cells %}<td{% if cell.num %} class="num"{% endif %}{% if cell.status %} class="status-{{ cell.text }}"{% endif %}>{{ cell.text }}</td>{% endfor %}</tr>
+<tbody>{% for row in t.rows %}
+<tr{% if row.id %} data-row="{{ row.id }}"{% endif %}{% if row.total %} class="total"{% endif %}>
+{% for cell in row.cells %}<td{% if cell.css %} class="{{ cell.css }}"{% endif %}>
+{{- cell.text }}</td>{% endfor %}</tr>
 {% else %}<tr><td colspan="{{ t.headers | length }}">（无）</td></tr>{% endfor %}</tbody>
 </table>{% if t.note %}<p class="note">{{ t.note }}</p>{% endif %}
 {% endfor %}
-{% if s.footnotes %}<ol class="notes">{% for n in s.footnotes %}<li>{{ n }}</li>{% endfor %}</ol>{% endif %}
+{% if s.footnotes %}<ol class="notes">{% for n in s.footnotes %}
+<li>{{ n }}</li>{% endfor %}</ol>{% endif %}
 </section>
 {% endfor %}
 </body>
@@ -73,8 +81,12 @@ def _table_view(table: Table) -> dict[str, Any]:
         cells = []
         for column_index, value in enumerate(row):
             kind = table.cell_kind(row, column_index)
-            cells.append({"text": format_number(value, kind), "num": kind != "text",
-                          "status": table.columns[column_index].header == "状态"})
+            text = format_number(value, kind)
+            if table.columns[column_index].header == "状态":
+                css = f"status-{text}"  # bold / underlined, not colour only
+            else:
+                css = "num" if kind != "text" else ""
+            cells.append({"text": text, "css": css})
         row_id = table.row_ids[index] if index < len(table.row_ids) else ""
         rows.append({"cells": cells, "id": row_id, "total": row_id == "3701"})
     return {"title": table.title, "headers": [c.header for c in table.columns], "rows": rows,

@@ -68,8 +68,12 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
 
     Met → 达标; a passed deadline not met → 落后; otherwise the achieved share of the target is
     compared with the share of the time between ``start`` and the deadline that has elapsed.
+    A period that ends before ``start`` is 未开始 (a 2024 growth figure says nothing about the
+    2025 growth target).
     """
     goal = target.value
+    if period.end < target.start:
+        return TargetProgress(target, None, None, None, None, d.STATUS_NOT_STARTED)
     passed = period.end >= target.deadline
     if passed or target.indicator_id in d.YEAR_ONLY or period.kind == "year":
         year = target.deadline.year if passed else period.year
@@ -118,17 +122,25 @@ def targets_section(values: Values, period: ReportPeriod) -> Section:
         ProgressItem(f"{r.target.indicator_id} {_name(r.target.indicator_id)}", r.progress,
                      None if r.status == d.STATUS_MET else r.expected, r.status)
         for r in results])
-    summary = [f"{r.target.indicator_id} {_name(r.target.indicator_id)}：{r.status}" for r in results]
+    summary = [f"{r.target.indicator_id} {_name(r.target.indicator_id)}：{r.status}"
+               for r in results]
     notes = [
         "状态：达标＝当前值已达到目标；进度正常＝目标日期未到且完成进度不低于时间进度；"
         "落后＝完成进度低于时间进度，或目标日期已过仍未达到。",
-        "CON-02 的完成进度＝本年涉专利技术合同成交额÷（2023年成交额×1.3）；目标日期已过的目标按目标日期的数据评价。",
+        "CON-02 的完成进度＝本年涉专利技术合同成交额÷（2023年成交额×1.3）；"
+        "目标日期已过的目标按目标日期的数据评价。",
         *definitions_for([t.indicator_id for t in d.TARGETS]),
     ]
     return Section("targets", "一、行动方案目标进度", summary, [table], [chart], notes, "目标进度")
 
 
 # ---- (2) period values and year-to-date ------------------------------------------------------
+
+
+def _change(unit: str, current: float | None, previous: float | None) -> float | None:
+    """Relative change in % — except for a rate, where a relative change of a percentage
+    misleads: there it is the difference in percentage points."""
+    return difference(current, previous) if unit == "%" else change_pct(current, previous)
 
 
 def flows_table(values: Values, period: ReportPeriod, indicators: list[str], title: str) -> Table:
@@ -143,19 +155,21 @@ def flows_table(values: Values, period: ReportPeriod, indicators: list[str], tit
             year_ago = values.in_period(ind, ago) if monthly else None
             ytd, ytd_ago = values.year_to_date(ind, period), values.year_to_date(ind, ago)
             rows.append([ind, _name(ind), unit, current if monthly else None, last,
-                         change_pct(current, last) if monthly else None, year_ago,
-                         change_pct(current, year_ago) if monthly else None,
-                         ytd, ytd_ago, change_pct(ytd, ytd_ago)])
+                         _change(unit, current, last) if monthly else None, year_ago,
+                         _change(unit, current, year_ago) if monthly else None,
+                         ytd, ytd_ago, _change(unit, ytd, ytd_ago)])
         else:
             last = values.in_period(ind, prev)
-            rows.append([ind, _name(ind), unit, current, last, change_pct(current, last)])
+            rows.append([ind, _name(ind), unit, current, last, _change(unit, current, last)])
     if period.kind == "month":
-        columns = [Column("本月", "unit"), Column("上月", "unit"), Column("环比（%）", "change", 10),
+        columns = [Column("本月", "unit"), Column("上月", "unit"),
+                   Column("环比（%）", "change", 10),
                    Column("上年同月", "unit"), Column("同比（%）", "change", 10),
                    Column("本年累计", "unit"), Column("上年同期累计", "unit"),
                    Column("累计同比（%）", "change", 12)]
     else:
-        columns = [Column("本年", "unit"), Column("上年", "unit"), Column("同比（%）", "change", 10)]
+        columns = [Column("本年", "unit"), Column("上年", "unit"),
+                   Column("同比（%）", "change", 10)]
     head = [Column("指标编号", "text", 10), Column("指标", "text", 26), Column("单位", "text", 8)]
     return Table(title, head + columns, rows, unit_column=2, row_ids=indicators)
 
@@ -196,7 +210,7 @@ def flows_section(values: Values, period: ReportPeriod) -> Section:
     charts = [trend_chart(values, period, "CON-01", "trend-con01"),
               trend_chart(values, period, "TRN-01", "trend-trn01")]
     notes = ["本年累计为1月至报告月各月数值之和；仅有年度数据的指标（PIP-01～03）按当年数据列示。",
-             "环比、同比为相对变化（%）；基数为0或缺数时以“—”表示。",
+             "环比、同比为相对变化（%），比率类指标（单位%）为百分点差；基数为0或缺数时以“—”表示。",
              *definitions_for([*flows.row_ids, *stocks.row_ids])]
     return Section("flows", f"二、{word}数据与本年累计", [], [flows, stocks], charts, notes,
                    "本期与累计")
@@ -230,15 +244,18 @@ def districts_section(values: Values, period: ReportPeriod, names: dict[str, str
     charts = [
         BarChart("各区县高价值发明专利拥有量（期末）", f"件数（{values.unit('PAT-02')}）",
                  [names.get(c, c) for c in districts],
-                 [("高价值发明专利", [_stock_or_ytd(values, period, "PAT-02", c) for c in districts])],
+                 [("高价值发明专利",
+                   [_stock_or_ytd(values, period, "PAT-02", c) for c in districts])],
                  key="districts-pat02"),
         BarChart(f"各区县技术合同成交额（{'本年累计' if period.kind == 'month' else '全年'}）",
                  f"成交额（{values.unit('CON-03')}）", [names.get(c, c) for c in districts],
-                 [("技术合同成交额", [_stock_or_ytd(values, period, "CON-03", c) for c in districts]),
+                 [("技术合同成交额",
+                   [_stock_or_ytd(values, period, "CON-03", c) for c in districts]),
                   ("其中涉专利", [_stock_or_ytd(values, period, "CON-01", c) for c in districts])],
                  key="districts-con03"),
     ]
-    notes = ["全市合计按全市口径去重计算，并非各区县之和；济南市其他（3701开头但不属于13个区县）只计入全市。",
+    notes = ["全市合计按全市口径去重计算，并非各区县之和；"
+             "济南市其他（3701开头但不属于13个区县）只计入全市。",
              *definitions_for(d.DISTRICT_COLUMNS)]
     return Section("districts", "三、分区县情况", [], [table], charts, notes, "分区县")
 
@@ -290,7 +307,7 @@ def universities_section(values: Values, period: ReportPeriod) -> Section:
         row_ids=ids)
     rates = ["UNI-01", "UNI-02", "UNI-03"]
     chart = BarChart("高校院所转化率、产业化率与盘点覆盖率", "比率（%）", [_name(i) for i in rates],
-                     [(f"{period.label}", [_stock_or_ytd(values, period, i, d.CITY) for i in rates]),
+                     [(period.label, [_stock_or_ytd(values, period, i, d.CITY) for i in rates]),
                       (f"{ago.label}", [_stock_or_ytd(values, ago, i, d.CITY) for i in rates])],
                      key="universities", horizontal=False)
     notes = ["比率类指标的增减为百分点；分母为0时比率以“—”表示。UNI-05 为本年累计（仅年度数据）。",
@@ -307,7 +324,8 @@ def finance_section(values: Values, period: ReportPeriod) -> Section:
     cumulative = stocks_table(values, period, ["FIN-04"], "质押融资累计额（2024年以来）")
     charts = [trend_chart(values, period, "FIN-01", "trend-fin01")]
     notes = ["FIN-03 为去重企业数，各月不可相加，本年累计仅在年度数据截至报告月末时列示。",
-             "FIN-05 本年累计＝各月普惠笔数之和÷各月质押笔数之和。FIN-08、FIN-09 仅有全市数据。",
+             "FIN-05 本年累计＝各月普惠笔数之和÷各月质押笔数之和，其环比、同比为百分点差。",
+             "FIN-08、FIN-09 仅有全市数据。",
              *definitions_for(d.FINANCE_INDICATORS)]
     return Section("finance", "六、知识产权金融", [], [table, cumulative], charts, notes,
                    "知识产权金融")
@@ -321,7 +339,8 @@ def revisions_section(values: Values, data: ReleaseData) -> Section:
     summary = [data.revisions_basis or "与上一版本比较。"]
     if frame.empty:
         summary.append("本次发布与比较版本之间没有数据修订。")
-        by_indicator = Table("修订汇总", [Column("指标编号", "text"), Column("修订行数", "count")], [])
+        by_indicator = Table("修订汇总", [Column("指标编号", "text"),
+                                           Column("修订行数", "count")], [])
         return Section("revisions", "七、数据修订说明", summary, [by_indicator], [], [], "数据修订")
     counts = frame.groupby("indicator_id").size()
     city = frame[(frame["region_code"] == d.CITY) & (frame["breakdown"] == "all")]
@@ -344,7 +363,8 @@ def revisions_section(values: Values, data: ReleaseData) -> Section:
         Column("单位", "text", 8), Column("原值", "unit"), Column("新值", "unit"),
         Column("变化", "unit"), Column("类型", "text", 8)], rows, unit_column=6)
     summary.append(f"共修订 {len(frame):,} 行，其中全市合计行 {len(city):,} 行。")
-    notes = ["修订来自源系统对历史记录的更正：每次计算使用各记录的最新版本，历史期间的数值可能变化。"]
+    notes = ["修订来自源系统对历史记录的更正：每次计算使用各记录的最新版本，"
+             "历史期间的数值可能变化。"]
     return Section("revisions", "七、数据修订说明", summary, [by_indicator, details], [], notes,
                    "数据修订")
 
@@ -361,7 +381,8 @@ def quality_section(data: ReleaseData) -> Section:
     rows = [[d.QUARANTINE_SOURCES.get(r.source, r.source), r.entity, r.reason_code, r.example,
              int(r.records)] for r in quarantine.itertuples()]
     q_table = Table("隔离记录（按来源与原因）", [
-        Column("数据来源", "text", 18), Column("数据实体", "text", 20), Column("原因代码", "text", 28),
+        Column("数据来源", "text", 18), Column("数据实体", "text", 20),
+        Column("原因代码", "text", 28),
         Column("原因示例", "text", 60), Column("记录数（条）", "count", 12)], rows)
     gate = data.manifest.get("gate") or {}
     warned = [c for c in data.manifest.get("checks") or []

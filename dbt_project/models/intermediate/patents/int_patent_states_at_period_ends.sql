@@ -115,8 +115,6 @@ joined as (
         coalesce(patents.is_invention, false) as is_invention,
         coalesce(patents.industry_chain, 'other') as industry_chain,
         patents.sei_code,
-        owners.owner_source,
-        owners.first_owner_name,
         owners.first_owner_uscc,
         owners.first_owner_party_type,
         owners.first_owner_region_code,

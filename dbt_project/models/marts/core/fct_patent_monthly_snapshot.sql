@@ -54,8 +54,6 @@ final as (
         month_ends.month_start,
         coalesce(patents.patent_key, {{ unknown_member_key() }}) as patent_key,
         states.application_no,
-        states.patent_type,
-        states.first_owner_name,
         states.first_owner_uscc,
         states.first_owner_party_type,
         states.first_owner_region_code,
