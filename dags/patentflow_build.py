@@ -7,7 +7,7 @@ Publication happens only through ``quality_gate``: there is no other path to ``p
 
 from datetime import timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference, dag, task
 
 from patentflow.assets import (
     DUCKDB_WRITER_POOL,
@@ -30,6 +30,12 @@ from patentflow.dagkit import DEFAULT_ARGS, START_DATE
     tags=["patentflow", "dbt", "quality-gate", "publish"],
     dagrun_timeout=timedelta(hours=4),
     doc_md=__doc__,
+    # A build not done 3 hours after it was queued means today's statistics are late: alert.
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=timedelta(hours=3),
+        callback=AsyncCallback("patentflow.deadlines.publication_late"),
+    ),
 )
 def patentflow_build():
     @task

@@ -13,8 +13,10 @@ Redis broker. This module does exactly that on one machine, with the local Postg
    password (authentication stays on, as in production);
 3. starts the sandbox source systems and the Airflow components, each in its own process group,
    bound to 127.0.0.1 on free ports, logging to ``<home>/logs``;
-4. unpauses the DAGs, triggers the four ingestion DAGs for the data interval ending on ``as_of``
-   through the REST API, waits for the asset-triggered ``patentflow_build`` run(s);
+4. unpauses the DAGs and triggers the four ingestion DAGs for the data interval ending on
+   ``as_of`` through the REST API, with the scheduler's own run creation off (no cron run for
+   "yesterday"); once they succeeded, pauses them and restarts the scheduler in its production
+   setting, which turns the four queued asset events into one ``patentflow_build`` run;
 5. asserts a release was published (``marts.indicator_values`` has rows) and that every task ran
    on the Celery worker (the task instances carry the worker's unique hostname and the Celery
    result backend recorded the tasks);
@@ -349,6 +351,7 @@ class SmokeReport:
     dag_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     task_instances: list[dict[str, Any]] = field(default_factory=list)
     celery_successes: int = 0
+    component_pids: list[int] = field(default_factory=list)
     indicator_rows: int = 0
     release_path: Path | None = None
 
@@ -359,8 +362,9 @@ class SmokeReport:
             for run in runs:
                 lines.append(f"{dag_id} [{run['run_type']}]: {run['state']} "
                              f"({run.get('seconds', 0.0):.1f}s)")
-        hosts = sorted({ti["hostname"] for ti in self.task_instances})
-        lines.append(f"task instances: {len(self.task_instances)} ran on {hosts}, "
+        ran = [ti for ti in self.task_instances if ti["state"] in ("success", "failed")]
+        hosts = sorted({ti["hostname"] for ti in ran})
+        lines.append(f"task instances: {len(ran)} ran on {hosts}, "
                      f"Celery result backend: {self.celery_successes} SUCCESS")
         lines.append(f"published: {self.release_path} ({self.indicator_rows} indicator rows)")
         lines.append("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()))
@@ -375,7 +379,11 @@ def _pg_connect(url: str):
 
 
 def create_database(pg_url: str, database: str) -> None:
-    connection = _pg_connect(pg_url)
+    try:
+        connection = _pg_connect(pg_url)
+    except Exception as exc:  # noqa: BLE001 - psycopg2 raises several kinds; all mean "no server"
+        raise SmokeFailed(f"PostgreSQL not reachable at {redact(pg_url)}: "
+                          f"{type(exc).__name__}") from exc
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
@@ -403,10 +411,13 @@ def choose_redis_db(redis_url: str) -> int:
     candidates = list(range(1, 16))
     random.shuffle(candidates)
     for db in candidates:
-        client = redis.Redis.from_url(broker_url(redis_url, db))
+        client = redis.Redis.from_url(broker_url(redis_url, db), socket_connect_timeout=3)
         try:
             if client.dbsize() == 0:
                 return db
+        except redis.RedisError as exc:
+            raise SmokeFailed(f"Redis not reachable at {redact(redis_url)}: "
+                              f"{type(exc).__name__}") from exc
         finally:
             client.close()
     raise SmokeFailed("no empty Redis database among 1..15")
@@ -548,6 +559,7 @@ def run_smoke(options: SmokeOptions, echo: Callable[[str], None] = print) -> Smo
         for name, command in commands.items():
             component_env = worker_env(env, report.worker_name) if name == "celery-worker" else env
             components.append(start_component(name, command, component_env, log_dir))
+            report.component_pids.append(components[-1].process.pid)
         echo(f"started {', '.join(commands)} (api-server on 127.0.0.1:{api_port})")
         api = ApiClient(f"http://127.0.0.1:{api_port}", ADMIN_USER, secrets_.admin_password)
         _wait(api.healthy, 180, "a healthy api-server and scheduler", components)
@@ -593,6 +605,7 @@ def run_smoke(options: SmokeOptions, echo: Callable[[str], None] = print) -> Smo
         components.append(start_component(
             "scheduler", commands["scheduler"],
             {**env, "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True"}, log_dir))
+        report.component_pids.append(components[-1].process.pid)
 
         def build_done() -> bool:
             runs = api.runs(airflow_local.BUILD_DAG)
@@ -626,6 +639,8 @@ def run_smoke(options: SmokeOptions, echo: Callable[[str], None] = print) -> Smo
         if report.redis_db >= 0:
             with contextlib.suppress(Exception):
                 flush_redis_db(options.redis_url, report.redis_db)
+        # The admin password only guarded this run's api-server; do not leave it on disk.
+        (home / "airflow" / "simple_auth_passwords.json").unlink(missing_ok=True)
         report.seconds["teardown"] = time.monotonic() - teardown
         report.seconds["total"] = time.monotonic() - started
 

@@ -212,7 +212,8 @@ def flows_section(values: Values, period: ReportPeriod) -> Section:
     notes = ["本年累计为1月至报告月各月数值之和；仅有年度数据的指标（PIP-01～03）按当年数据列示。",
              "环比、同比为相对变化（%），比率类指标（单位%）为百分点差；基数为0或缺数时以“—”表示。",
              *definitions_for([*flows.row_ids, *stocks.row_ids])]
-    return Section("flows", f"二、{word}数据与本年累计", [], [flows, stocks], charts, notes,
+    title = "二、本月数据与本年累计" if period.kind == "month" else "二、全年数据与上年比较"
+    return Section("flows", title, [], [flows, stocks], charts, notes,
                    "本期与累计")
 
 
