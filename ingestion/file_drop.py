@@ -28,6 +28,7 @@ import pyarrow as pa
 from ingestion.entity_specs import ENTITY_SPECS
 from ingestion.file_reading import FileRejected, ParsedFile, parse_csv, parse_xlsx, records_json
 from ingestion.landing import BatchCounts, BatchInfo, land_batch
+from ingestion.limits import current_limits
 from ingestion.rows import (
     RowMetadata,
     build_tables,
@@ -204,7 +205,14 @@ def scan_drop(drop_dir: Path, kind: DropKind) -> tuple[list[DeliveredFile], list
         if name.endswith(MARKER_SUFFIX) or name.startswith("."):
             continue
         if f"{name}{MARKER_SUFFIX}" not in present:
-            log.info("waiting for marker drop=%s file=%s", kind.subdir, name)
+            log.info("waiting for marker drop=%s file=%r", kind.subdir, name)
+            continue
+        printable = printable_name(name)
+        if printable != name:
+            # os.listdir hands undecodable bytes back as lone surrogates, which neither SQLite
+            # (the file register) nor Parquet can store: refuse under a printable form instead
+            # of crashing the whole drop.
+            refused.append(Refusal(printable, "unsafe_file_name", "the name is not valid UTF-8"))
             continue
         try:
             path = resolve_drop_file(drop_dir, name)
@@ -218,6 +226,16 @@ def scan_drop(drop_dir: Path, kind: DropKind) -> tuple[list[DeliveredFile], list
     return ready, refused
 
 
+def printable_name(name: str) -> str:
+    """``name`` itself when it is valid UTF-8, else its bytes with the bad ones as ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "backslashreplace")
+    return name
+
+
 def _safe_token(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name)
 
@@ -228,10 +246,21 @@ def file_batch_id(entity: str, interval_end: datetime, name: str) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """Open without following links (the name was vetted; this closes the race window)."""
+    """Open without following links (the name was vetted; this closes the race window).
+
+    A file above ``PATENTFLOW_MAX_FILE_BYTES`` is refused (``file_too_large``) from its size on
+    the open descriptor, before a byte is read: the readers hold a whole file in memory.
+    """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        size = os.fstat(handle.fileno()).st_size
+        bound = current_limits().max_file_bytes
+        if size > bound:
+            raise FileRejected(
+                "file_too_large",
+                f"{size} bytes exceeds the bound {bound} (PATENTFLOW_MAX_FILE_BYTES)",
+            )
+        return handle.read(bound + 1)
 
 
 class DropIngestion:
@@ -310,6 +339,11 @@ class DropIngestion:
     def _ingest(self, delivered: DeliveredFile) -> FileOutcome:
         try:
             data = _read_bytes(delivered.path)
+        except FileRejected as exc:  # too large: refused once, like a bad name
+            refusal = Refusal(delivered.name, exc.reason_code, exc.reason)
+            return self._refuse(refusal) or FileOutcome(
+                delivered.name, None, self.kind.default_entity, None, True
+            )
         except OSError as exc:  # vanished or unreadable between listing and opening
             refusal = Refusal(delivered.name, "unreadable_file", f"cannot open: {exc.strerror}")
             return self._refuse(refusal) or FileOutcome(

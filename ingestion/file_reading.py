@@ -24,6 +24,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ingestion.limits import current_limits
+
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -246,9 +248,43 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def check_xlsx_expansion(path: Path) -> None:
+    """Refuse a decompression bomb before openpyxl inflates it (``file_too_large``).
+
+    An XLSX is a zip; a few KB can declare gigabytes of sheet XML. The members' declared sizes
+    are summed (zipfile never inflates a member beyond its declared size, so the declaration is
+    a real bound) and checked against ``PATENTFLOW_MAX_XLSX_UNCOMPRESSED_BYTES`` and, above
+    1 MiB, against the expansion ratio ``PATENTFLOW_MAX_XLSX_RATIO``.
+    """
+    limits = current_limits()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRejected(
+            "unreadable_file", f"not a readable XLSX: {type(exc).__name__}"
+        ) from None
+    inflated = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if inflated > limits.max_xlsx_uncompressed_bytes:
+        raise FileRejected(
+            "file_too_large",
+            f"XLSX expands to {inflated} bytes, above the bound"
+            f" {limits.max_xlsx_uncompressed_bytes} (PATENTFLOW_MAX_XLSX_UNCOMPRESSED_BYTES)",
+        )
+    if inflated > 1024 * 1024 and inflated / packed > limits.max_xlsx_ratio:
+        raise FileRejected(
+            "file_too_large",
+            f"XLSX expands {inflated / packed:.0f}-fold ({packed} → {inflated} bytes), above"
+            f" the ratio {limits.max_xlsx_ratio:g} (PATENTFLOW_MAX_XLSX_RATIO)",
+        )
+
+
 def parse_xlsx(path: Path) -> ParsedFile:
     """First worksheet of an XLSX, read-only; the first non-empty row is the header."""
     from openpyxl import load_workbook
+
+    check_xlsx_expansion(path)
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

@@ -4,6 +4,12 @@ The services answer 429/5xx and time out now and then (contract, common rules). 
 is retried with exponential backoff and full jitter, honouring ``Retry-After``, within a bound on
 attempts *and* elapsed time, so a dead source fails the task instead of hanging it. The bearer
 token lives only in the session headers; every message that leaves this module is masked.
+
+A hostile or broken answer must not exhaust the worker: the body is read in chunks up to
+``PATENTFLOW_MAX_PAGE_BYTES`` (ingestion.limits), a page holding more items than the ``limit``
+asked for is refused, and JSON nested deeper than the parser's recursion limit is refused. These
+are answers, not transient faults, so they fail at once (:class:`HostilePage`) instead of being
+retried.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+
+from ingestion.limits import current_limits
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,10 @@ class SourceError(RuntimeError):
 
 class AuthenticationError(SourceError):
     """401: the token is wrong or expired; retrying cannot help."""
+
+
+class HostilePage(SourceError):
+    """An answer outside every bound (too large, too many items, nested too deep): not retried."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,7 @@ class ApiClient:
         self._session.headers["Authorization"] = f"Bearer {token}"
         self._session.headers["Accept"] = "application/json"
         self.retries = 0
+        self.max_page_bytes = current_limits().max_page_bytes
 
     def __repr__(self) -> str:
         return f"ApiClient(source={self.source!r}, base_url={self.base_url!r}, token={MASK!r})"
@@ -122,38 +135,47 @@ class ApiClient:
         last_problem = "no attempt made"
         for attempt in range(1, self.policy.max_attempts + 1):
             delay: float | None = None
+            transient = (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            )
             try:
                 response = self._session.get(
                     url,
                     params=params,
                     timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                    stream=True,  # the body is read under a size bound (see _read_body)
                 )
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError,
-            ) as exc:
+            except transient as exc:
                 last_problem = f"{type(exc).__name__}"
             else:
                 if response.status_code == 401:
+                    response.close()
                     raise AuthenticationError(
                         f"source={self.source} url={self._safe(url)} status=401: token rejected"
                     )
                 if response.status_code == 200:
-                    page = self._parse(response, attempt)
+                    try:
+                        page = self._parse(response, attempt, url, params)
+                    except transient as exc:  # the body broke off while being read
+                        page, last_problem = None, f"{type(exc).__name__}"
+                    else:
+                        last_problem = "malformed JSON page"
                     if page is not None:
                         return page
-                    last_problem = "malformed JSON page"
-                elif response.status_code in RETRYABLE_STATUS:
-                    last_problem = f"status={response.status_code}"
-                    if response.status_code == 429:
-                        delay = _retry_after_seconds(response)
                 else:
-                    raise SourceError(
-                        f"source={self.source} url={self._safe(url)}"
-                        f" status={response.status_code}: not retryable"
-                    )
+                    response.close()
+                    if response.status_code in RETRYABLE_STATUS:
+                        last_problem = f"status={response.status_code}"
+                        if response.status_code == 429:
+                            delay = _retry_after_seconds(response)
+                    else:
+                        raise SourceError(
+                            f"source={self.source} url={self._safe(url)}"
+                            f" status={response.status_code}: not retryable"
+                        )
             if attempt == self.policy.max_attempts:
                 break
             wait = delay if delay is not None else self._backoff(attempt)
@@ -175,14 +197,48 @@ class ApiClient:
             f" {self._safe(last_problem)}"
         )
 
-    def _parse(self, response: requests.Response, attempt: int) -> Page | None:
-        body = response.content
+    def _hostile(self, url: str, problem: str) -> HostilePage:
+        return HostilePage(f"source={self.source} url={self._safe(url)} refused page: {problem}")
+
+    def _read_body(self, response: requests.Response, url: str) -> bytes:
+        """The body, read in chunks; more than ``max_page_bytes`` is refused before it is held."""
+        bound = self.max_page_bytes
+        try:
+            declared = int(response.headers.get("Content-Length", "0") or 0)
+        except ValueError:
+            declared = 0
+        if declared > bound:
+            response.close()
+            raise self._hostile(url, f"Content-Length {declared} bytes exceeds the bound"
+                                f" {bound} (PATENTFLOW_MAX_PAGE_BYTES)")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=1024 * 1024):
+            size += len(chunk)
+            if size > bound:
+                response.close()
+                raise self._hostile(url, f"body exceeds the bound {bound} bytes"
+                                    " (PATENTFLOW_MAX_PAGE_BYTES)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _parse(
+        self, response: requests.Response, attempt: int, url: str, params: dict[str, Any]
+    ) -> Page | None:
+        body = self._read_body(response, url)
         try:
             data = json.loads(body)
+        except RecursionError:
+            raise self._hostile(url, "JSON nested deeper than the parser allows") from None
         except ValueError:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
             return None
+        limit = params.get("limit")
+        if isinstance(limit, int) and len(data["items"]) > limit:
+            raise self._hostile(
+                url, f"{len(data['items'])} items on one page, more than the limit {limit} asked"
+            )
         cursor = data.get("next_cursor")
         if cursor is not None and not isinstance(cursor, str):
             cursor = str(cursor)

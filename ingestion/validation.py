@@ -50,6 +50,7 @@ REASON_CODES: dict[str, str] = {
     "undecodable_encoding": "file-level: neither UTF-8 (with/without BOM) nor GBK/GB18030",
     "unreadable_file": "file-level: the file cannot be parsed (corrupt XLSX, bad CSV quoting)",
     "empty_file": "file-level: a zero-byte file (not even a header)",
+    "file_too_large": "file-level: above the size or (XLSX) expansion bound",
     "unsafe_file_name": "file-level: path traversal, absolute path, symlink or non-regular file",
     "unexpected_file_name": "file-level: name does not match the drop's contract patterns",
     "file_modified": "file-level: a file already ingested re-delivered with other content",

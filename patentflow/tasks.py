@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,17 +95,49 @@ def run_dir(settings: Settings, ctx: BuildContext) -> Path:
 
 
 def load_raw(ctx: BuildContext) -> dict[str, int]:
-    """Rebuild the warehouse's raw and audit schemas from the Parquet landing zone."""
-    import duckdb
+    """Rebuild the warehouse's raw and audit schemas from the Parquet landing zone.
 
+    The build warehouse is derived data (raw Parquet is the source of truth), so a warehouse file
+    that DuckDB cannot open (truncated by a full disk, garbled by a crash) is moved aside and
+    rebuilt from scratch instead of failing every later build: load_raw refills raw/audit and
+    dbt rebuilds every model. Nothing is published from the corrupt file.
+    """
     from ingestion import pipeline
 
     settings = load_settings()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with open_build_warehouse(settings.warehouse_path) as con:
         counts = pipeline.load_raw(settings, con)
     _merge_summary(settings, ctx, {"raw_row_counts": counts})
     return counts
+
+
+def open_build_warehouse(path: Path) -> Any:
+    """A read-write connection to the build warehouse; a corrupt file is set aside first.
+
+    Only corruption is handled: a lock held by another writer (``Could not set lock``) is
+    re-raised, never mistaken for damage. The corrupt file (and its WAL) is kept as
+    ``build.duckdb.corrupt-<UTC time>`` for inspection.
+    """
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path))
+        con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()
+        return con
+    except duckdb.Error as exc:
+        message = str(exc)
+        if "lock" in message.lower() or not path.exists():
+            raise
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+        log.error("build warehouse %s is unreadable (%s: %s); moved to %s, rebuilding from raw",
+                  path, type(exc).__name__, message[:300], aside.name)
+        os.replace(path, aside)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            os.replace(wal, aside.with_name(aside.name + ".wal"))
+    return duckdb.connect(str(path))
 
 
 def dbt_build(ctx: BuildContext) -> dict[str, Any]:
