@@ -77,11 +77,23 @@ def flatten_records(entity: str, records: list[Any]) -> FlatRecords:
     n_rows = len(records)
     pre_codes = np.full(n_rows, None, dtype=object)
     objects: list[dict[str, Any]] = []
+    record_json: list[str] = []
     for index, record in enumerate(records):
+        text = json.dumps(record, ensure_ascii=False, default=str)
+        if not _is_storable(text):
+            # JSON may escape a lone UTF-16 surrogate ("\ud800"): legal JSON, not Unicode text.
+            # Parquet and DuckDB cannot hold it, and one such string used to fail the whole
+            # page on every retry. The record is quarantined; the ASCII-escaped JSON keeps it
+            # exactly as delivered.
+            text = json.dumps(record, ensure_ascii=True, default=str)
+            record = _escape_surrogates(record)
+            pre_codes[index] = "invalid_text"
+        record_json.append(text)
         if isinstance(record, dict):
             objects.append(record)
         else:
-            pre_codes[index] = "malformed_record"
+            if pre_codes[index] is None:
+                pre_codes[index] = "malformed_record"
             objects.append({})
     party_columns: dict[str, list[Any]] = {}
     for party_field, (prefix, keys) in parties.items():
@@ -117,12 +129,31 @@ def flatten_records(entity: str, records: list[Any]) -> FlatRecords:
     return FlatRecords(
         columns=columns,
         pre_codes=pre_codes,
-        record_json=[json.dumps(r, ensure_ascii=False, default=str) for r in records],
+        record_json=record_json,
         keys=[_key_text(r.get(id_field)) for r in objects],
         updated_at=[
             v if isinstance(v, str) else None for v in (r.get("updated_at") for r in objects)
         ],
     )
+
+
+def _is_storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escape_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings written as a ``\\udXXX`` escape."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_escape_surrogates(k): _escape_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape_surrogates(item) for item in value]
+    return value
 
 
 def _key_text(value: Any) -> str | None:

@@ -260,7 +260,13 @@ def _read_bytes(path: Path) -> bytes:
                 "file_too_large",
                 f"{size} bytes exceeds the bound {bound} (PATENTFLOW_MAX_FILE_BYTES)",
             )
-        return handle.read(bound + 1)
+        # read(n) allocates n bytes up front: ask for what the file holds, not for the bound
+        data = handle.read(size + 1)
+        if len(data) > size:  # grew after fstat (should not: the marker says it is complete)
+            data += handle.read(bound + 1 - len(data))
+            if len(data) > bound:
+                raise FileRejected("file_too_large", f"grew beyond the bound {bound} while read")
+        return data
 
 
 class DropIngestion:

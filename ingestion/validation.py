@@ -31,6 +31,7 @@ REASON_CODES: dict[str, str] = {
     "missing_required": "a required field is missing or empty",
     "invalid_type": "a field has the wrong JSON type (e.g. an object where a string belongs)",
     "malformed_record": "the record is not a JSON object",
+    "invalid_text": "a string holds a lone UTF-16 surrogate escape (not Unicode text)",
     "invalid_application_no": "not a CNIPA application number (shape or type digit)",
     "bad_check_digit": "the application number's check digit does not match",
     "invalid_date": "not a valid YYYY-MM-DD date",

@@ -48,6 +48,13 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    from patentflow.run_health import latest_text
+
+    print(latest_text(load_settings(), args.limit))
+    return 0
+
+
 def _cmd_published_path(args: argparse.Namespace) -> int:
     from patentflow.releases import NoCurrentRelease, published_path_text
 
@@ -137,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--seed", type=int, default=42, help="sandbox data seed")
     backfill.add_argument("--scale", type=float, default=0.02, help="sandbox scale")
     backfill.set_defaults(handler=_cmd_backfill)
+
+    health = commands.add_parser("health", help="what happened in the newest build runs")
+    health.add_argument("--limit", type=int, default=5)
+    health.set_defaults(handler=_cmd_health)
 
     path = commands.add_parser("published-path", help="print the current published DuckDB file")
     path.set_defaults(handler=_cmd_published_path)

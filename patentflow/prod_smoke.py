@@ -623,7 +623,15 @@ def run_smoke(options: SmokeOptions, echo: Callable[[str], None] = print) -> Smo
         for runs in report.dag_runs.values():
             for run in runs:
                 run["seconds"] = _run_seconds(run)
-        report.task_instances, report.celery_successes = _task_instances(sql_alchemy_conn)
+        # The worker stores a Celery result only after the task process has exited, which can
+        # be a moment after the task instance (and so the run) reported success.
+        settle_until = time.monotonic() + 30
+        while True:
+            report.task_instances, report.celery_successes = _task_instances(sql_alchemy_conn)
+            ran = sum(ti["state"] in ("success", "failed") for ti in report.task_instances)
+            if report.celery_successes >= ran or time.monotonic() > settle_until:
+                break
+            time.sleep(1)
         report.release_path, report.indicator_rows = _indicator_rows(settings)
         verify(report, report.worker_name)
         return report

@@ -3,10 +3,7 @@
 Each build run appends its Airflow task outcomes, dbt node results, quality-gate checks and the
 ingestion batches it saw for the first time to ``runs/run_health.duckdb`` (a file of its own, so
 recording health never contends with the warehouse writer); the ``run_health`` view joins them
-into one row per run::
-
-    duckdb -readonly .patentflow/runs/run_health.duckdb \\
-        "select * from run_health order by recorded_at desc limit 5"
+into one row per run (``patentflow health`` prints the newest).
 """
 
 from __future__ import annotations
@@ -152,3 +149,18 @@ def record(settings: Settings, run_id: str, task_states: dict[str, str]) -> dict
         con.execute("commit")
         row = con.execute("select * from run_health where run_id = ?", [run_id]).df()
     return json.loads(row.to_json(orient="records", date_format="iso"))[0]
+
+
+def latest_text(settings: Settings, limit: int = 5) -> str:
+    """The newest runs' health, as a table for the console (``patentflow health``)."""
+    path = health_path(settings)
+    if not path.exists():
+        return "no build run recorded yet"
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = con.execute(
+            "select run_id, as_of, status, tasks_failed, failed_tasks, models_failed, "
+            "dbt_tests_failed, checks_blocking, checks_warned, new_batches, delivered, "
+            "quarantined, quarantine_pct from run_health order by recorded_at desc limit ?",
+            [limit],
+        ).df()
+    return frame.to_string(index=False)
