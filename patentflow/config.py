@@ -8,7 +8,7 @@ metadata). Airflow connections may override the API settings (see ``ingestion.co
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_HOME = ".patentflow"
@@ -23,6 +23,12 @@ class Settings:
     finance_api_url: str | None = None
     finance_api_token: str | None = None
     keep_releases: int = 10
+    # PostgreSQL serving (``patentflow.pg_serving``): off while the DSN is unset. The DSN may hold
+    # a password and the BI password is a secret: neither is shown in the repr.
+    serving_pg_dsn: str | None = field(default=None, repr=False)
+    serving_bi_password: str | None = field(default=None, repr=False)
+    serving_bi_user: str = "patentflow_bi"
+    serving_bi_role: str = "patentflow_bi_reader"
 
     @property
     def raw_dir(self) -> Path:
@@ -75,4 +81,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         finance_api_url=env.get("PATENTFLOW_FINANCE_API_URL") or None,
         finance_api_token=env.get("PATENTFLOW_FINANCE_API_TOKEN") or None,
         keep_releases=int(env.get("PATENTFLOW_KEEP_RELEASES", "10")),
+        serving_pg_dsn=env.get("PATENTFLOW_SERVING_PG_DSN") or None,
+        serving_bi_password=env.get("PATENTFLOW_SERVING_BI_PASSWORD") or None,
+        serving_bi_user=env.get("PATENTFLOW_SERVING_BI_USER") or "patentflow_bi",
+        serving_bi_role=env.get("PATENTFLOW_SERVING_BI_ROLE") or "patentflow_bi_reader",
     )

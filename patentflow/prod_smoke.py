@@ -135,7 +135,8 @@ def smoke_env(settings: Settings, *, sql_alchemy_conn: str, result_backend: str,
     Starts from the embedded installation's environment (same DAG folder, time zone, PATH and
     ``PATENTFLOW_*`` settings) and switches it to the compose file's production shape: Celery,
     PostgreSQL, Redis, the execution API on the local api-server, authentication on. Inherited
-    ``AIRFLOW__*`` variables are dropped so a developer's shell cannot change what is proved.
+    ``AIRFLOW__*`` variables are dropped so a developer's shell cannot change what is proved, and
+    so are real source URLs and tokens: the smoke run always reads the sandbox it starts.
     """
     env = airflow_local.airflow_env(settings)
     for name in list(env):
@@ -556,6 +557,9 @@ def run_smoke(options: SmokeOptions, echo: Callable[[str], None] = print) -> Smo
         airflow_bin = str(Path(sys.executable).parent / "airflow")
         commands = component_commands(airflow_bin, api_port, report.worker_name,
                                       options.worker_concurrency, options.with_triggerer)
+        if options.with_triggerer:
+            # Its log server would otherwise take the fixed default port 8794.
+            env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(free_port())
         for name, command in commands.items():
             component_env = worker_env(env, report.worker_name) if name == "celery-worker" else env
             components.append(start_component(name, command, component_env, log_dir))

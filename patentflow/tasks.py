@@ -127,7 +127,8 @@ def open_build_warehouse(path: Path) -> Any:
         return con
     except duckdb.Error as exc:
         message = str(exc)
-        if "lock" in message.lower() or not path.exists():
+        lowered = message.lower()  # (not just "lock": "block at location" is corruption)
+        if "could not set lock" in lowered or "conflicting lock" in lowered or not path.exists():
             raise
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = path.with_name(f"{path.name}.corrupt-{stamp}")
