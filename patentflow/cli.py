@@ -55,6 +55,21 @@ def _cmd_health(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve_pg(args: argparse.Namespace) -> int:
+    import psycopg2
+
+    from patentflow.pg_serving import ServingError, ServingNotConfigured, serve_text
+    from patentflow.releases import NoCurrentRelease, UnknownRelease
+
+    try:
+        print(serve_text(load_settings(), args.release))
+    except (ServingNotConfigured, ServingError, NoCurrentRelease, UnknownRelease,
+            psycopg2.Error) as failure:
+        print(f"serve-pg failed: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_published_path(args: argparse.Namespace) -> int:
     from patentflow.releases import NoCurrentRelease, published_path_text
 
@@ -148,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     health = commands.add_parser("health", help="what happened in the newest build runs")
     health.add_argument("--limit", type=int, default=5)
     health.set_defaults(handler=_cmd_health)
+
+    serve = commands.add_parser(
+        "serve-pg", help="load a release into the PostgreSQL serving schema (schema swap)")
+    serve.add_argument("--release", help="release id (default: the current release)")
+    serve.set_defaults(handler=_cmd_serve_pg)
 
     path = commands.add_parser("published-path", help="print the current published DuckDB file")
     path.set_defaults(handler=_cmd_published_path)

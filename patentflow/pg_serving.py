@@ -6,8 +6,9 @@ dedicated PostgreSQL database named by ``PATENTFLOW_SERVING_PG_DSN`` (unset = of
 
 Why the copy is atomic: the tables are loaded into fresh staging schemas (``marts__<release>``,
 ``audit__<release>``) that no BI role can see, and only then, in ONE transaction, the served
-schemas are renamed away, the staging schemas renamed to ``marts``/``audit``, the grants given
-again and the old schemas dropped. PostgreSQL resolves a table name, locks the table and, when
+schemas are renamed away (to ``<schema>_retired``, a name no staging schema can have), the
+staging schemas renamed to ``marts``/``audit``, the grants given again and the old schemas
+dropped. PostgreSQL resolves a table name, locks the table and, when
 the catalog changed while it waited for the lock, resolves the name again; so a BI query sees
 either the old tables or the new ones, never a mix and never "relation does not exist".
 
@@ -233,9 +234,10 @@ def _ensure_roles(connection: psycopg2.extensions.connection, settings: Settings
         if settings.serving_bi_password:
             if user_name not in existing:
                 cursor.execute(sql.SQL("CREATE ROLE {} LOGIN").format(user))
-            # psycopg2 binds the password client-side as a literal; it is never logged by us
-            cursor.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(user),
-                           [settings.serving_bi_password])
+            # only a SCRAM verifier computed here travels and could reach a server log
+            verifier = psycopg2.extensions.encrypt_password(
+                settings.serving_bi_password, user_name, connection, "scram-sha-256")
+            cursor.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(user), [verifier])
             cursor.execute(sql.SQL("GRANT {} TO {}").format(reader, user))
             cursor.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = marts, audit")
                            .format(user, db))
@@ -248,6 +250,15 @@ def _ensure_roles(connection: psycopg2.extensions.connection, settings: Settings
         cursor.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
         cursor.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, reader))
         cursor.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+        # REVOKE by a non-owner only warns: check that PUBLIC really holds nothing any more
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_database d, aclexplode(d.datacl) a "
+            "        WHERE d.datname = current_database() AND a.grantee = 0) "
+            "     + (SELECT count(*) FROM pg_namespace n, aclexplode(n.nspacl) a "
+            "        WHERE n.nspname = 'public' AND a.grantee = 0)")
+        if cursor.fetchone()[0]:
+            raise ServingError(f"could not revoke PUBLIC's privileges on database {database}: "
+                               "the serving user must own it (or be a superuser)")
     connection.commit()
 
 
@@ -260,7 +271,7 @@ def _swap(connection: psycopg2.extensions.connection, staging: dict[str, str],
         retired: list[str] = []
         for schema, staged in staging.items():
             if _schema_exists(cursor, schema):
-                old = f"{schema}__retired"
+                old = f"{schema}_retired"  # one underscore: no staging name looks like it
                 _drop_schema(cursor, old)
                 cursor.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
                     sql.Identifier(schema), sql.Identifier(old)))
@@ -292,6 +303,19 @@ def _swap_with_retries(connection: psycopg2.extensions.connection, staging: dict
     raise ServingError(f"schema swap could not get its locks in {SWAP_ATTEMPTS} attempts")
 
 
+def _drop_staging(connection: psycopg2.extensions.connection, staging: dict[str, str]) -> None:
+    """Best effort after a failure: the original error matters more than a failed clean-up
+    (a leftover staging schema is dropped by the next serve anyway)."""
+    try:
+        connection.rollback()
+        with connection.cursor() as cursor:
+            for staged in staging.values():
+                _drop_schema(cursor, staged)
+        connection.commit()
+    except psycopg2.Error as exc:
+        log.warning("could not drop the staging schemas %s: %s", sorted(staging.values()), exc)
+
+
 def serve_release(settings: Settings, release_dir: Path) -> dict[str, Any]:
     """Copy a published release into PostgreSQL and swap it in atomically.
 
@@ -316,11 +340,7 @@ def serve_release(settings: Settings, release_dir: Path) -> dict[str, Any]:
             _swap_with_retries(connection, staging, settings.serving_bi_role,
                                f"patentflow release {release_id} served {served_at}")
         except Exception:
-            connection.rollback()
-            with connection.cursor() as cursor:
-                for staged in staging.values():
-                    _drop_schema(cursor, staged)
-            connection.commit()
+            _drop_staging(connection, staging)
             raise
     seconds = round(time.monotonic() - started, 3)
     log.info("served release %s to PostgreSQL database %s: %d rows in %.1fs", release_id,

@@ -190,6 +190,13 @@ def publish(ctx: BuildContext, interval_start: datetime, interval_end: datetime)
     )
     info = release.to_dict() if hasattr(release, "to_dict") else asdict(release)
     _merge_summary(settings, ctx, {"release": info, "status": "published"})
+    # The DuckDB release is published either way; a PostgreSQL serving failure alerts and fails
+    # the task, and the next publish (or `patentflow serve-pg`) serves it again.
+    from patentflow.pg_serving import serve_published_release
+
+    served = serve_published_release(settings, release)
+    if served is not None:
+        _merge_summary(settings, ctx, {"pg_serving": served})
     return info
 
 

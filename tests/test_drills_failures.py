@@ -213,8 +213,10 @@ def drilled(reference, tmp_path_factory) -> dict[str, Any]:
             sandbox(home, "down")
     observed.update(home=home, reads=reader.reads, read_failures=reader.failures,
                     releases_read=reader.release_ids)
-    print(json.dumps({k: v for k, v in observed.items() if k.endswith(("kill", "seconds"))},
-                     indent=1, default=str))
+    figures = {k: v for k, v in observed.items() if k.endswith(("kill", "seconds"))}
+    figures.update(reference_seconds=round(reference["seconds"], 1), reads=reader.reads,
+                   read_failures=len(reader.failures))
+    print(json.dumps(figures, indent=1, default=str))
     return observed
 
 

@@ -41,14 +41,14 @@ def finished_run(tmp_path_factory):
             env=_env(home), capture_output=True, text=True, timeout=900,
         )
         endpoints = home / "sandbox" / "endpoints.json"
-        tokens = {k: v for k, v in json.loads(endpoints.read_text("utf-8")).items()
-                  if k.endswith("_token")}
+        endpoints_bytes = endpoints.read_bytes()
+        tokens = {k: v for k, v in json.loads(endpoints_bytes).items() if k.endswith("_token")}
         mode = stat.S_IMODE(endpoints.stat().st_mode)
     finally:
         subprocess.run([sys.executable, "-m", "ingestion.sandbox", "down", "--home", str(home)],
                        env=_env(home), capture_output=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return home, tokens, mode, run.stdout + run.stderr
+    return home, tokens, mode, run.stdout + run.stderr, endpoints_bytes
 
 
 def _forms(token: str) -> list[bytes]:
@@ -58,14 +58,16 @@ def _forms(token: str) -> list[bytes]:
 
 
 def test_the_run_used_two_distinct_real_tokens(finished_run) -> None:
-    _, tokens, mode, _ = finished_run
+    _, tokens, mode, _, endpoints_bytes = finished_run
     assert set(tokens) == {"patent_api_token", "finance_api_token"}
     assert all(len(token) >= 24 for token in tokens.values())
     assert mode == 0o600  # the one place that legitimately holds them is private
+    for token in tokens.values():  # the search below does find a token where one is
+        assert any(form in endpoints_bytes for form in _forms(token))
 
 
 def test_no_token_appears_in_any_log_or_artefact(finished_run) -> None:
-    home, tokens, _, console = finished_run
+    home, tokens, _, console, _ = finished_run
     searched, leaks = 0, []
     for path in sorted(home.rglob("*")):
         if not path.is_file() or path.is_symlink() or path.name == "endpoints.json":
@@ -85,7 +87,7 @@ def test_no_token_appears_in_any_log_or_artefact(finished_run) -> None:
 
 
 def test_published_release_files_are_0444_and_directories_0555(finished_run) -> None:
-    home, _, _, _ = finished_run
+    home, _, _, _, _ = finished_run
     release = (home / "releases" / "current").resolve()
     entries = [release, *release.rglob("*")]
     assert len(entries) > 5

@@ -4,7 +4,8 @@ The scan parses the Python code base and flags each call of a SQL entry point (`
 ``sql``, ``query``, …) whose query is an f-string with placeholders, a ``%``/``+`` expression, a
 ``.format``/``.join``/``.replace`` call, or a local variable assigned one of those. Such a call is
 allowed only in a function of the allow-list below, each with the reason its inserted parts are
-constant identifiers (schema registry, gate config, quote_ident) rather than delivered data. A
+constant identifiers (schema registry, gate config, quote_ident) rather than delivered data;
+psycopg2's ``sql.SQL(…).format(sql.Identifier(…))`` composition is safe by construction. A
 new dynamic query fails this test until a reviewer adds it here; data goes in as ``?`` parameters.
 """
 
@@ -37,9 +38,24 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("patentflow/publish.py", "_write_parquet"): "public table names from the catalog, quoted",
     ("patentflow/publish.py", "_assemble_and_switch"):
         "the build warehouse path as an escaped SQL string literal, constant alias, table names",
+    ("patentflow/pg_serving.py", "_load_table"):
+        "release table names via qualified(); the scratch CSV path as an escaped string literal",
     ("patentflow/run_health.py", "record"): "the five constant run-health table names",
     ("patentflow/warehouse_catalog.py", "row_count"): "catalog table names, quoted",
 }
+
+
+def _is_psycopg_composition(call: ast.Call) -> bool:
+    """``sql.SQL("… {} …").format(...)``: psycopg2's composition API, which accepts only
+    Composable arguments (``sql.Identifier`` quotes, a plain str raises TypeError)."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    return (
+        isinstance(call.func, ast.Attribute) and call.func.attr in {"format", "join"}
+        and isinstance(receiver, ast.Call)
+        and (getattr(receiver.func, "attr", None) == "SQL"
+             or getattr(receiver.func, "id", None) == "SQL")
+        and bool(receiver.args) and isinstance(receiver.args[0], ast.Constant)
+    )
 
 
 def _is_dynamic(node: ast.expr, tainted: set[str]) -> bool:
@@ -48,6 +64,8 @@ def _is_dynamic(node: ast.expr, tainted: set[str]) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
         return not (isinstance(node.left, ast.Constant) and isinstance(node.right, ast.Constant))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if _is_psycopg_composition(node):
+            return False
         return node.func.attr in {"format", "join", "replace"}
     return isinstance(node, ast.Name) and node.id in tainted
 
@@ -115,6 +133,9 @@ def find_by_percent(cursor, name):
 
 def find_safely(con, title):
     return con.execute("SELECT * FROM raw.patents WHERE title = ?", [title]).fetchall()
+
+def composed_safely(cursor, schema):
+    cursor.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 '''
 
 

@@ -43,7 +43,7 @@ class Project:
         self.root, self.warehouse = root, warehouse
         self.env = {**os.environ, "PATENTFLOW_WAREHOUSE": str(warehouse),
                     "DBT_PROJECT_DIR": str(root), "DBT_PROFILES_DIR": str(root),
-                    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+                    "DBT_TARGET": "duckdb", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
     def mf(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(MF), *args], cwd=self.root, env=self.env,  # noqa: S603
@@ -71,9 +71,7 @@ class Project:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     work = tmp_path_factory.mktemp("metricflow")
-    root = work / "dbt_project"
-    shutil.copytree(REPO / "dbt_project", root,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    root = _copy_project(work / "dbt_project")
     warehouse = build_raw_fixture(work / "build.duckdb")
     built = Project(root, warehouse)
     done = subprocess.run(
@@ -93,6 +91,12 @@ def _close(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def _copy_project(destination: Path) -> Path:
+    shutil.copytree(REPO / "dbt_project", destination,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return destination
 
 
 def test_metricflow_validates_the_semantic_layer_against_the_warehouse(project):
@@ -167,3 +171,37 @@ def test_fact_metrics_follow_the_published_rule_for_city_and_districts(project, 
            if row["tech_contract__seller_region_code"] in DISTRICTS
            and float(row["patent_contract_turnover_wan"] or 0)}
     assert got == pytest.approx(expected)
+
+
+def test_a_published_release_is_queried_read_only_with_the_release_target(project, tmp_path):
+    """The docs' duckdb_release target opens the release file read-only, next to other readers.
+
+    A read-write open would need the file lock this test's own read-only connection holds.
+    """
+    release = tmp_path / "release"
+    release.mkdir()
+    warehouse = release / "warehouse.duckdb"
+    shutil.copyfile(project.warehouse, warehouse)
+    warehouse.chmod(0o444)
+    root = _copy_project(tmp_path / "dbt_project")
+    released = Project(root, warehouse)
+    released.env["DBT_TARGET"] = "duckdb_release"
+    other_reader = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        done = subprocess.run(
+            [str(DBT), "parse", "--project-dir", str(root), "--profiles-dir", str(root),
+             "--target", "duckdb_release"],
+            cwd=root, env=released.env, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, done.stdout[-3000:]
+        rows = released.query(tmp_path / "q.csv", ["fin01_pledge_financing_wan"],
+                              ["indicator_value__region_code", "metric_time__year"],
+                              where="{{ Dimension('indicator_value__region_code') }} = '3701'")
+        published = dict(other_reader.execute(
+            "SELECT year(period_start), value FROM marts.indicator_values WHERE indicator_id = "
+            "'FIN-01' AND period_type = 'year' AND breakdown = 'all' AND region_code = '3701'"
+        ).fetchall())
+    finally:
+        other_reader.close()
+        warehouse.chmod(0o644)
+    assert {_year(row["metric_time__year"]): float(row["fin01_pledge_financing_wan"])
+            for row in rows} == pytest.approx(published)

@@ -345,3 +345,34 @@ def test_serve_text_serves_the_current_release(served):
             assert cursor.fetchone()[0] == ROWS_B
     finally:
         admin.close()
+
+
+@pytest.mark.postgres
+def test_bi_login_is_a_nologin_group_member_with_a_scram_password_only(served):
+    admin = _admin("postgres")
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, "
+                           "rolpassword FROM pg_authid WHERE rolname IN (%s, %s)",
+                           [READER_ROLE, BI_USER])
+            roles = {row[0]: row[1:] for row in cursor.fetchall()}
+            cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [BI_USER, READER_ROLE])
+            member = cursor.fetchone()[0]
+    finally:
+        admin.close()
+    assert roles[READER_ROLE][:4] == (False, False, False, False)
+    login, superuser, createrole, createdb, password = roles[BI_USER]
+    assert (login, superuser, createrole, createdb, member) == (True, False, False, False, True)
+    assert password.startswith("SCRAM-SHA-256$") and BI_PASSWORD not in password
+
+
+@pytest.mark.postgres
+def test_a_release_named_like_a_retired_schema_is_served(served):
+    """Staging names are ``<schema>__<id>``, the retired ones ``<schema>_retired``: never equal."""
+    odd = build_release(served["a"].parent, "retired", 7, n_releases=1)
+    try:
+        assert serve_release(served["settings"], odd)["tables"]["marts.indicator_values"] == 7
+    finally:
+        serve_release(served["settings"], served["a"])
+        for path in (odd, odd / "warehouse.duckdb"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
