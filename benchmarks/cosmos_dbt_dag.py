@@ -63,6 +63,10 @@ patentflow_cosmos_bench = DbtDag(
         test_behavior=TestBehavior.AFTER_EACH,
         invocation_mode=InvocationMode.DBT_RUNNER,
         emit_datasets=False,
+        # A relationships test has two parents; left in the first parent's test task it runs
+        # before the second parent exists ("Table ... does not exist"). Detached, it gets its own
+        # task after both parents.
+        should_detach_multiple_parents_tests=True,
     ),
     operator_args={"install_deps": False},
     schedule=None,

@@ -50,6 +50,7 @@ def airflow_env(settings: Settings, extra: Mapping[str, str] | None = None) -> d
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "PATENTFLOW_RETRY_DELAY_SECONDS": env.get("PATENTFLOW_RETRY_DELAY_SECONDS", "3"),
+        "PATENTFLOW_DROP_WAIT_SECONDS": env.get("PATENTFLOW_DROP_WAIT_SECONDS", "0"),
         "PATENTFLOW_HOME": str(settings.home),
         "PATENTFLOW_DROP_DIR": str(settings.drop_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),

@@ -35,11 +35,21 @@ def daily_beijing(hour: int = 0) -> CronDataIntervalTimetable:
     return CronDataIntervalTimetable(f"0 {hour} * * *", timezone=STATISTICS_TZ)
 
 
+FILE_DROP_SOURCES = frozenset({"tech_contracts", "reference"})
+# How long a file-drop DAG run waits for a delivery before it skips (nothing arrived that day).
+# The local runner sets it to 0: it runs the day once and moves on.
+DROP_WAIT = timedelta(seconds=int(os.environ.get("PATENTFLOW_DROP_WAIT_SECONDS", str(23 * 3600))))
+DROP_POKE_INTERVAL = timedelta(minutes=5)
+
+
 def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
     """Build one ingestion DAG: pull ``source`` for the data interval, then mark ``asset`` updated.
 
     The asset event carries the interval's statistical day (``as_of``) so the build DAG it
-    triggers knows which day to compute without looking at the clock.
+    triggers knows which day to compute without looking at the clock. A file-drop DAG first
+    waits for a marked delivery not yet ingested (checked every 5 minutes in reschedule mode, so
+    waiting holds no worker slot): files are picked up on arrival, and a day without a delivery
+    skips instead of updating the asset.
     """
 
     @dag(
@@ -62,7 +72,23 @@ def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
             outlet_events[asset].extra = {"as_of": summary["as_of"], "source": source}
             return summary
 
-        ingest()
+        if source in FILE_DROP_SOURCES:
+            @task.sensor(
+                task_id="wait_for_marked_files",
+                poke_interval=DROP_POKE_INTERVAL,
+                timeout=DROP_WAIT,
+                mode="reschedule",
+                soft_fail=True,
+            )
+            def wait_for_marked_files() -> bool:
+                from ingestion.arrivals import pending_deliveries
+                from patentflow.config import load_settings
+
+                return bool(pending_deliveries(load_settings(), source))
+
+            wait_for_marked_files() >> ingest()
+        else:
+            ingest()
 
     return ingestion()
 

@@ -110,6 +110,9 @@ def bench_env(paths: BenchPaths, warehouse: Path, load_mode: str = "dbt_manifest
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(paths.airflow_home / "logs"),
         # A private cosmos cache: partial-parse files must not leak between measurements.
         "AIRFLOW__COSMOS__CACHE_DIR": str(paths.root / "cosmos_cache"),
+        # No usage pings from every task: the machine has no way out, and a ping is not dbt work.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
         "PATENTFLOW_BENCH_PROJECT_DIR": str(paths.project),
         "PATENTFLOW_BENCH_MANIFEST": str(paths.manifest),
         "PATENTFLOW_BENCH_LOAD_MODE": load_mode,
