@@ -49,7 +49,11 @@ def _secrets(settings: Settings, env: dict[str, str]) -> list[str]:
         settings.patent_api_token,
         settings.finance_api_token,
         env.get(SMTP_PASSWORD_ENV),
+        settings.serving_bi_password,
     ]
+    if settings.serving_pg_dsn:
+        candidates += [settings.serving_pg_dsn,
+                       urllib.parse.urlsplit(settings.serving_pg_dsn).password]
     webhook = env.get(WEBHOOK_ENV)
     if webhook:
         # webhook URLs carry their secret in the path (Slack style), the query or the userinfo

@@ -123,3 +123,18 @@ def test_without_channels_only_logs(tmp_path: Path, caplog: pytest.LogCaptureFix
 
     assert (outcome.logged, outcome.webhook, outcome.email) == (True, None, None)
     assert any("subject" in r.getMessage() for r in caplog.records)
+
+
+def test_postgres_serving_credentials_never_reach_an_alert(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings({
+        "PATENTFLOW_HOME": str(tmp_path),
+        "PATENTFLOW_SERVING_PG_DSN": "postgresql://owner:dsn-pass-4711@127.0.0.1:5432/bi",
+        "PATENTFLOW_SERVING_BI_PASSWORD": "reader-pass-0815",
+    })
+    with caplog.at_level(logging.WARNING, logger="patentflow.alerts"):
+        alerts.send_alert(settings, "serving failed",
+                          "could not connect with dsn-pass-4711 as reader-pass-0815", environ={})
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "serving failed" in messages
+    assert "dsn-pass-4711" not in messages and "reader-pass-0815" not in messages
