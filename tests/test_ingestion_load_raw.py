@@ -16,7 +16,8 @@ from ingestion.pipeline import ingest_vendor_patent_export, load_raw
 from ingestion.schemas import RAW_TABLES
 from patentflow.config import Settings, load_settings
 
-SAMPLE = Path("/work/shared/reference/real_patent_export_sample.csv")
+# A copy of ../shared/reference/real_patent_export_sample.csv (ten real CN patent records).
+SAMPLE = Path(__file__).resolve().parent / "fixtures" / "real_patent_export_sample.csv"
 END = datetime(2025, 4, 1, tzinfo=UTC)
 
 

@@ -16,7 +16,9 @@ from ingestion.entity_specs import ENTITY_SPECS
 from ingestion.rules import INDUSTRY_CHAINS
 from ingestion.validation import REASON_CODES, validate_columns
 
-REFERENCE = Path("/work/shared/reference")
+_REPO = Path(__file__).resolve().parents[1]
+_SHARED = _REPO.parent / "shared" / "reference"
+REFERENCE = _SHARED if _SHARED.is_dir() else _REPO / "dbt_project" / "seeds"
 DECISIONS = Path(__file__).resolve().parents[1] / "docs" / "decisions" / "ingestion.md"
 
 

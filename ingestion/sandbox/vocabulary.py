@@ -10,10 +10,11 @@ import csv
 import os
 from pathlib import Path
 
-# The shared reference data sits next to the repository (``../shared/reference``).
+# The project's own copies of the shared reference data (the dbt seeds, identical to
+# ../shared/reference), so the sandbox runs without ../shared.
 REFERENCE_DIR = Path(
     os.environ.get("PATENTFLOW_REFERENCE_DIR")
-    or Path(__file__).resolve().parents[3] / "shared" / "reference"
+    or Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 )
 
 JINAN_DISTRICTS: tuple[str, ...] = (

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-DEFAULT_REFERENCE_DIR = Path(os.environ.get("PATENTFLOW_REFERENCE_DIR", "/work/shared/reference"))
+_REPO = Path(__file__).resolve().parents[2]
+# The authoritative shared reference beside the repository; the project's seed copies (identical)
+# when the repository is used on its own.
+_SHARED = _REPO.parent / "shared" / "reference"
+DEFAULT_REFERENCE_DIR = Path(
+    os.environ.get("PATENTFLOW_REFERENCE_DIR")
+    or (_SHARED if _SHARED.is_dir() else _REPO / "dbt_project" / "seeds")
+)
 
 CITY = "3701"
 # The 13 districts, counties and the high-tech zone listed in the source contract.
