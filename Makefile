@@ -17,8 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==0.9.30"
 	@test -x $(BIN)/python || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet -r requirements.lock
-	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet --no-deps -e .
+	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
 venv: $(STAMP)
