@@ -20,8 +20,9 @@ are its own and one measurement cannot warm another. The machine is shared: each
 repeated (``--repeats``) and the median reported with the load average at the time.
 
 Usage: ``python -m patentflow.dbt_orchestration_bench [--scale-patents N] [--repeats 3]
-[--run-repeats 1] [--out results.json]``. Without ``--scale-patents`` the small hand-made fixture
-(tests/fixtures/raw_fixture.py) is used.
+[--run-repeats 3] [--cosmos-run-repeats 1] [--skip-parse] [--out results.json] [--keep]``.
+Without ``--scale-patents`` the small hand-made fixture (tests/fixtures/raw_fixture.py) is used.
+Results of 2026-11-26 and the decision: docs/decisions/dbt-orchestration.md.
 """
 
 from __future__ import annotations
@@ -79,13 +80,29 @@ def dbt_vars() -> dict[str, str]:
     return {"as_of": AS_OF, "release_id": RELEASE_ID}
 
 
+def own_peak_rss_kib() -> float:
+    """This process's own peak RSS (``VmHWM``, KiB).
+
+    Not ``getrusage(RUSAGE_SELF)``: Linux carries ``ru_maxrss`` across ``execve``, so a child
+    started by the bench after it built a 100k-patent fixture in memory would report the bench's
+    peak instead of its own. ``VmHWM`` belongs to the address space, which exec replaces.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def peak_rss_mb() -> dict[str, float]:
     """Peak RSS of this process and of its largest waited-for child (Linux reports KiB).
 
     Not a sum: dbt runs in one process at a time in both approaches, so the largest process is
     what has to fit in a worker slot.
     """
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = own_peak_rss_kib() / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"self_mb": round(own, 1), "children_mb": round(children, 1),
             "peak_mb": round(max(own, children), 1)}
@@ -136,21 +153,16 @@ def fresh_warehouse(paths: BenchPaths, name: str) -> Path:
 
 # --- children: one measurement each ----------------------------------------------------------
 
-def child_parse(dag_file: Path, preimport_cosmos: bool) -> dict[str, Any]:
+def child_parse(dag_file: Path) -> dict[str, Any]:
     """Time what the DAG processor does per loop for one file: import it into a DagBag.
 
-    Airflow itself is imported before the clock starts (the processor has it loaded); cosmos is
-    imported before the clock only when ``preimport_cosmos`` (its import is reported apart).
+    Airflow is imported before the clock starts (the processor has it loaded). So is cosmos:
+    once installed, Airflow's provider discovery imports it in every Airflow process, whatever
+    the DAG files use, so its import is not a per-parse cost.
     """
     import airflow  # noqa: F401 - loaded by the DAG processor before any DAG file
     from airflow.dag_processing.dagbag import DagBag
 
-    cosmos_import = None
-    if preimport_cosmos:
-        started = time.perf_counter()
-        import cosmos  # noqa: F401
-
-        cosmos_import = time.perf_counter() - started
     started = time.perf_counter()
     bag = DagBag(dag_folder=str(dag_file), safe_mode=False)
     seconds = time.perf_counter() - started
@@ -159,7 +171,6 @@ def child_parse(dag_file: Path, preimport_cosmos: bool) -> dict[str, Any]:
     errors = [error.strip().splitlines()[-1][:300] for error in bag.import_errors.values()]
     dags = list(bag.dags.values())
     return {"parse_seconds": round(seconds, 3), "import_errors": errors,
-            "cosmos_import_seconds": round(cosmos_import, 3) if cosmos_import else None,
             "tasks": sum(len(d.tasks) for d in dags), "dag_ids": [d.dag_id for d in dags]}
 
 
@@ -285,7 +296,9 @@ def lock_probe(paths: BenchPaths) -> dict[str, Any]:
     env = bench_env(paths, warehouse)
     dbt = str(Path(sys.executable).parent / "dbt")
     procs = []
-    for index, model in enumerate(("dim_date", "dim_region")):
+    # Two staging views straight over raw sources: each can build on the bare fixture, so the
+    # only way either fails is the lock.
+    for index, model in enumerate(("stg_patent_api__patents", "stg_patent_api__legal_events")):
         target = paths.root / f"lock_probe_{index}"
         procs.append(subprocess.Popen(
             [dbt, "run", "--select", model, "--project-dir", str(paths.project),
@@ -334,11 +347,10 @@ def compare(scale_patents: int | None, repeats: int, run_repeats: int, cosmos_ru
             runs = []
             for index in range(repeats):
                 env = {**bench_env(paths, paths.fixture, load_mode, dag_file.parent), **extra}
-                runs.append(run_child(["parse", str(dag_file), "--preimport-cosmos"], env,
+                runs.append(run_child(["parse", str(dag_file)], env,
                                       paths.root / "logs" / f"parse_{name}_{index}.log"))
             parse_results[name] = {
                 "median_parse_seconds": median_of(runs, "parse_seconds"),
-                "median_cosmos_import_seconds": median_of(runs, "cosmos_import_seconds"),
                 "tasks": runs[0]["tasks"],
                 "import_errors": sum(1 for run in runs if run["import_errors"]), "runs": runs,
             }
@@ -384,12 +396,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-parse", action="store_true",
                         help="skip the DAG-parse measurements (they do not depend on the data)")
     parser.add_argument("--child", nargs="+", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--preimport-cosmos", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
         if kind == "parse":
-            result = child_parse(Path(rest[0]), args.preimport_cosmos)
+            result = child_parse(Path(rest[0]))
         elif kind == "current":
             root = Path(os.environ["PATENTFLOW_HOME"]).parent
             result = child_current(BenchPaths(root), Path(rest[0]), Path(rest[1]))

@@ -142,13 +142,20 @@ def open_build_warehouse(path: Path) -> Any:
 
 
 def dbt_build(ctx: BuildContext) -> dict[str, Any]:
-    from patentflow.transform import run_dbt_build
+    from patentflow.transform import DbtBuildError, run_dbt_build
 
     settings = load_settings()
-    result = run_dbt_build(
-        settings, as_of=ctx.as_of, release_id=ctx.release_id,
-        target_dir=run_dir(settings, ctx) / "dbt",
-    )
+    try:
+        result = run_dbt_build(
+            settings, as_of=ctx.as_of, release_id=ctx.release_id,
+            target_dir=run_dir(settings, ctx) / "dbt",
+        )
+    except DbtBuildError as failure:
+        # Record which models failed before failing the task: the summary and run_health
+        # must say what broke, not only that something did.
+        if failure.result is not None:
+            _merge_summary(settings, ctx, {"dbt": failure.result.to_dict()})
+        raise
     summary = result.to_dict()
     _merge_summary(settings, ctx, {"dbt": summary})
     return summary

@@ -28,6 +28,10 @@ TEST_FAILURE_STATUSES = {"fail", "error"}
 class DbtBuildError(RuntimeError):
     """A model or seed failed to build: nothing downstream (gate, publish) may run."""
 
+    def __init__(self, message: str, result: DbtBuildResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
 
 @dataclass
 class DbtNodeResult:
@@ -145,25 +149,32 @@ def run_dbt_build(
     ]
     log.info("dbt build starting as_of=%s release_id=%s target=%s", as_of, release_id, target)
     started = time.monotonic()
-    completed = subprocess.run(
-        command, cwd=DBT_PROJECT_DIR, env=dbt_env(settings), capture_output=True, text=True
-    )
+    # Stream dbt's output into the task log as it comes, so a slow or hung model is visible
+    # while the build runs; keep the tail for the error message.
+    tail: list[str] = []
+    with subprocess.Popen(
+        command, cwd=DBT_PROJECT_DIR, env=dbt_env(settings), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.info("dbt | %s", line.rstrip())
+            tail = [*tail[-29:], line.rstrip()]
+        returncode = process.wait()
     elapsed = time.monotonic() - started
-    for line in completed.stdout.splitlines():
-        log.info("dbt | %s", line)
     run_results = target_dir / "run_results.json"
     manifest = target_dir / "manifest.json"
     result = DbtBuildResult(
-        returncode=completed.returncode,
+        returncode=returncode,
         run_results_path=run_results if run_results.exists() else None,
         manifest_path=manifest if manifest.exists() else None,
         nodes=parse_run_results(run_results) if run_results.exists() else [],
         elapsed_seconds=elapsed,
     )
     log.info("dbt build finished %s", json.dumps(result.to_dict(), ensure_ascii=False))
-    if result.failed_builds or (completed.returncode != 0 and not result.nodes):
-        tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
+    if result.failed_builds or (returncode != 0 and not result.nodes):
+        joined = "\n".join(tail)
         raise DbtBuildError(
-            f"dbt build failed: {[n.unique_id for n in result.failed_builds]}\n{tail}"
+            f"dbt build failed: {[n.unique_id for n in result.failed_builds]}\n{joined}", result
         )
     return result
