@@ -351,3 +351,23 @@ def test_generic_indicator_tests_fail_on_broken_values(warehouse, tmp_path):
     assert any("city_total_matches_districts_and_remainder" in line for line in failed), failed
     assert any("every_region_present" in line for line in failed), failed
     assert any("rates_within_percent_range" in line for line in failed), failed
+
+
+def test_docs_generate_describes_every_public_mart_and_its_columns(tmp_path):
+    """`dbt docs generate` works, and every public mart and column carries a description."""
+    import json
+
+    path = build_raw_fixture(tmp_path / "docs.duckdb")
+    result = run_dbt(["docs", "generate"], path, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "target" / "index.html").exists()
+    marts = [node for node in manifest["nodes"].values()
+             if node["resource_type"] == "model" and node["schema"] == "marts"
+             and node["name"] != "metricflow_time_spine"]
+    assert any(node["name"] == "indicator_values" for node in marts)
+    for node in marts:
+        assert node["description"].strip(), node["name"]
+        assert node["columns"], node["name"]
+        undescribed = [c for c, spec in node["columns"].items() if not spec["description"].strip()]
+        assert undescribed == [], (node["name"], undescribed)
