@@ -379,7 +379,8 @@ def _pg_connect(url: str):
     return psycopg2.connect(url)
 
 
-def create_database(pg_url: str, database: str) -> None:
+def _run_on_server(pg_url: str, statement) -> None:
+    """Run one server-level statement (CREATE/DROP DATABASE cannot run in a transaction)."""
     try:
         connection = _pg_connect(pg_url)
     except Exception as exc:  # noqa: BLE001 - psycopg2 raises several kinds; all mean "no server"
@@ -388,19 +389,22 @@ def create_database(pg_url: str, database: str) -> None:
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{database}"')
+            cursor.execute(statement)
     finally:
         connection.close()
+
+
+def create_database(pg_url: str, database: str) -> None:
+    from psycopg2 import sql
+
+    _run_on_server(pg_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
 
 def drop_database(pg_url: str, database: str) -> None:
-    connection = _pg_connect(pg_url)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        connection.close()
+    from psycopg2 import sql
+
+    _run_on_server(pg_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+        sql.Identifier(database)))
 
 
 def choose_redis_db(redis_url: str) -> int:

@@ -32,8 +32,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "table/column names of the gate config via quote_ident/qualified; pattern bound as ?",
     ("patentflow/gate_checks.py", "check_batches_match_raw"): "raw table names from the config",
     ("patentflow/gate_suites.py", "read_batch"): "table/column names of the GX suite config",
-    ("patentflow/prod_smoke.py", "create_database"): "a generated smoke-test database name",
-    ("patentflow/prod_smoke.py", "drop_database"): "a generated smoke-test database name",
     ("patentflow/publish.py", "_copy_tables"): "public table names from the catalog, quoted",
     ("patentflow/publish.py", "_write_parquet"): "public table names from the catalog, quoted",
     ("patentflow/publish.py", "_assemble_and_switch"):
