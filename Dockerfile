@@ -38,10 +38,10 @@ RUN uv venv "$VIRTUAL_ENV" --python /usr/local/bin/python3.11 \
     && uv pip install --python "$VIRTUAL_ENV/bin/python" -r requirements.lock
 
 # 2. The project itself, editable and without dependencies (as `make venv` does), so that
-#    patentflow.transform finds dbt_project/ next to the package exactly as in a checkout.
+#    the runtime finds dbt_project/, expectations/ and dags/ next to the package as in a checkout.
+#    Tooling (devtools/, benchmarks/, tests/) is not copied: it is not part of the product.
 COPY pyproject.toml ./
 COPY patentflow/ patentflow/
-COPY ingestion/ ingestion/
 COPY dags/ dags/
 COPY dbt_project/ dbt_project/
 COPY expectations/ expectations/

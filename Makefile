@@ -1,4 +1,5 @@
-# patentflow: `make run` runs the pipeline once, `make test` runs the test suite.
+# patentflow: `make run` runs the pipeline once, `make test` runs the test suite
+# (`make test-fast` without the end-to-end runs, drills and the production-shape smoke).
 # Everything installs into .venv from the pinned requirements.lock (uv, fetched with pip if missing).
 
 SHELL := /bin/bash
@@ -8,10 +9,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AS_OF ?=
 SCALE ?= 0.02
+# Tests run in parallel, one worker per core of the 2-core machine.
+TEST_WORKERS ?= 2
+PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 PATENTFLOW_HOME ?= $(CURDIR)/.patentflow
 export PATENTFLOW_HOME
 
-.PHONY: venv run test lint bench prod-smoke lock clean
+.PHONY: venv run test test-fast lint bench prod-smoke lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -28,17 +32,21 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST)
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(PYTEST) -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m patentflow.benchmark $(if $(AS_OF),--as-of $(AS_OF))
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.pipeline $(if $(AS_OF),--as-of $(AS_OF))
 
 # The production shape for real: Airflow on the local PostgreSQL with CeleryExecutor and Redis.
 prod-smoke: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m patentflow.prod_smoke $(if $(AS_OF),--as-of $(AS_OF))
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m devtools.prod_smoke $(if $(AS_OF),--as-of $(AS_OF))
 
 # Re-resolve the pins after editing requirements.in.
 lock:

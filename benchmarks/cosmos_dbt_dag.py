@@ -1,6 +1,6 @@
 """The patentflow dbt project rendered by astronomer-cosmos: one Airflow task per dbt node.
 
-Measurement only (issue 6, ``patentflow.dbt_orchestration_bench``): it lives outside ``dags/`` so
+Measurement only (``benchmarks.dbt_orchestration``): it lives outside ``dags/`` so
 the production DAG processor never loads it. Everything that varies between measurements comes
 from environment variables, because the DAG processor (and ``DagBag``) import this file with no
 arguments:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 
-from patentflow.assets import (
+from patentflow.orchestration.assets import (
     DUCKDB_WRITER_POOL,
     PUBLISHED_RELEASE,
     RAW_FINANCE_API,
@@ -17,8 +17,8 @@ from patentflow.assets import (
     RAW_REFERENCE,
     RAW_TECH_CONTRACTS,
 )
-from patentflow.dagkit import DEFAULT_ARGS, START_DATE
-from patentflow.deadlines import build_failed
+from patentflow.orchestration.callbacks import build_failed
+from patentflow.orchestration.dag_factory import DEFAULT_ARGS, START_DATE
 
 
 @dag(
@@ -39,7 +39,7 @@ from patentflow.deadlines import build_failed
 def patentflow_build():
     @task
     def resolve_context(dag_run=None, data_interval_end=None, triggering_asset_events=None):
-        from patentflow.tasks import resolve_build_context
+        from patentflow.orchestration.tasks import resolve_build_context
 
         as_of_values = [
             str(event.extra["as_of"])
@@ -57,26 +57,26 @@ def patentflow_build():
 
     @task(pool=DUCKDB_WRITER_POOL)
     def load_raw(context: dict):
-        from patentflow.tasks import BuildContext, load_raw
+        from patentflow.orchestration.tasks import BuildContext, load_raw
 
         return load_raw(BuildContext.from_dict(context))
 
     @task(pool=DUCKDB_WRITER_POOL)
     def dbt_build(context: dict):
-        from patentflow.tasks import BuildContext, dbt_build
+        from patentflow.orchestration.tasks import BuildContext, dbt_build
 
         return dbt_build(BuildContext.from_dict(context))
 
     @task
     def quality_gate(context: dict):
-        from patentflow.tasks import BuildContext, quality_gate
+        from patentflow.orchestration.tasks import BuildContext, quality_gate
 
         return quality_gate(BuildContext.from_dict(context))
 
     @task(pool=DUCKDB_WRITER_POOL, outlets=[PUBLISHED_RELEASE])
     def publish(context: dict, outlet_events=None):
-        from patentflow.intervals import interval_for_as_of
-        from patentflow.tasks import BuildContext, publish
+        from patentflow.core.intervals import interval_for_as_of
+        from patentflow.orchestration.tasks import BuildContext, publish
 
         ctx = BuildContext.from_dict(context)
         start, end = interval_for_as_of(ctx.as_of)
@@ -88,7 +88,7 @@ def patentflow_build():
 
     @task(trigger_rule="one_failed")
     def record_failure(context: dict):
-        from patentflow.tasks import BuildContext, mark_failed
+        from patentflow.orchestration.tasks import BuildContext, mark_failed
 
         mark_failed(BuildContext.from_dict(context), "a build task failed; see the task logs")
         raise RuntimeError("patentflow build failed; the previous release is still served")
@@ -96,9 +96,9 @@ def patentflow_build():
     @task(trigger_rule="all_done")
     def record_run_health(context: dict, ti=None, dag_run=None):
         """Whatever happened, record it in run_health (one row per run, one query away)."""
-        from patentflow.config import load_settings
-        from patentflow.run_health import record
-        from patentflow.tasks import BuildContext
+        from patentflow.core.settings import load_settings
+        from patentflow.orchestration.run_health import record
+        from patentflow.orchestration.tasks import BuildContext
 
         states = ti.get_task_states(dag_id=dag_run.dag_id, run_ids=[dag_run.run_id])
         task_states = {task_id: str(state) for task_id, state in

@@ -3,8 +3,13 @@
 The word "airflow" must appear in a DAG file for the DAG processor's safe mode to parse it.
 """
 
-from patentflow.assets import RAW_FINANCE_API, RAW_PATENT_API, RAW_REFERENCE, RAW_TECH_CONTRACTS
-from patentflow.dagkit import ingestion_dag
+from patentflow.orchestration.assets import (
+    RAW_FINANCE_API,
+    RAW_PATENT_API,
+    RAW_REFERENCE,
+    RAW_TECH_CONTRACTS,
+)
+from patentflow.orchestration.dag_factory import ingestion_dag
 
 patent_api = ingestion_dag(
     source="patent_api",

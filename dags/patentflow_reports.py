@@ -15,8 +15,8 @@ from datetime import timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from patentflow.assets import PUBLISHED_RELEASE
-from patentflow.dagkit import DEFAULT_ARGS, START_DATE, STATISTICS_TZ
+from patentflow.orchestration.assets import PUBLISHED_RELEASE
+from patentflow.orchestration.dag_factory import DEFAULT_ARGS, START_DATE, STATISTICS_TZ
 
 SCHEDULES = {"monthly": ("month", "0 9 3 * *"), "yearly": ("year", "0 9 5 1 *")}
 

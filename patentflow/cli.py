@@ -7,12 +7,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from patentflow.config import load_settings
-from patentflow.intervals import parse_date, yesterday_in_beijing
+from patentflow.core.intervals import parse_date, yesterday_in_beijing
+from patentflow.core.settings import load_settings
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from patentflow.local_run import RunFailed, SandboxOptions, run_pipeline
+    from patentflow.orchestration.local_run import RunFailed, SandboxOptions, run_pipeline
 
     settings = load_settings()
     as_of = parse_date(args.as_of) if args.as_of else yesterday_in_beijing()
@@ -32,7 +32,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
-    from patentflow.local_run import RunFailed, SandboxOptions, run_pipeline
+    from patentflow.orchestration.local_run import RunFailed, SandboxOptions, run_pipeline
 
     settings = load_settings()
     first, last = parse_date(args.date_from), parse_date(args.date_to)
@@ -49,7 +49,7 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def _cmd_health(args: argparse.Namespace) -> int:
-    from patentflow.run_health import latest_text
+    from patentflow.orchestration.run_health import latest_text
 
     print(latest_text(load_settings(), args.limit))
     return 0
@@ -58,8 +58,8 @@ def _cmd_health(args: argparse.Namespace) -> int:
 def _cmd_serve_pg(args: argparse.Namespace) -> int:
     import psycopg2
 
-    from patentflow.pg_serving import ServingError, ServingNotConfigured, serve_text
-    from patentflow.releases import NoCurrentRelease, UnknownRelease
+    from patentflow.release.pg_serving import ServingError, ServingNotConfigured, serve_text
+    from patentflow.release.registry import NoCurrentRelease, UnknownRelease
 
     try:
         print(serve_text(load_settings(), args.release))
@@ -71,7 +71,7 @@ def _cmd_serve_pg(args: argparse.Namespace) -> int:
 
 
 def _cmd_published_path(args: argparse.Namespace) -> int:
-    from patentflow.releases import NoCurrentRelease, published_path_text
+    from patentflow.release.registry import NoCurrentRelease, published_path_text
 
     try:
         print(published_path_text(load_settings()))
@@ -82,14 +82,14 @@ def _cmd_published_path(args: argparse.Namespace) -> int:
 
 
 def _cmd_releases(args: argparse.Namespace) -> int:
-    from patentflow.releases import releases_text
+    from patentflow.release.registry import releases_text
 
     print(releases_text(load_settings()))
     return 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from patentflow.releases import UnknownRelease, diff_text
+    from patentflow.release.registry import UnknownRelease, diff_text
 
     try:
         print(diff_text(load_settings(), args.release_a, args.release_b))
@@ -100,7 +100,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
-    from patentflow.releases import UnknownRelease, rollback_text
+    from patentflow.release.registry import UnknownRelease, rollback_text
 
     try:
         print(rollback_text(load_settings(), args.release_id))
@@ -113,7 +113,7 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from patentflow.releases import NoCurrentRelease, UnknownRelease
+    from patentflow.release.registry import NoCurrentRelease, UnknownRelease
     from patentflow.report.build import generate_report
     from patentflow.report.period import ReportPeriod
 

@@ -4,11 +4,12 @@ profile, no network, no first-run UI. Absent Chromium is a logged, explained ski
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from patentflow.core.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ TIMEOUT_SECONDS = 120
 
 def find_chromium() -> str | None:
     """``PATENTFLOW_CHROMIUM`` if set, else the first Chromium-like browser on PATH."""
-    configured = os.environ.get("PATENTFLOW_CHROMIUM")
+    configured = load_settings().chromium
     if configured:
         return shutil.which(configured)
     return next((found for name in CANDIDATES if (found := shutil.which(name))), None)

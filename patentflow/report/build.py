@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from patentflow.config import Settings
+from patentflow.core.settings import Settings
 from patentflow.report import definitions as d
 from patentflow.report.browser import print_to_pdf
 from patentflow.report.excel import write_workbook

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from patentflow.config import Settings
-from patentflow.releases import REVISION_COLUMNS, UnknownRelease, diff_releases
+from patentflow.core.settings import Settings
+from patentflow.release.registry import REVISION_COLUMNS, UnknownRelease, diff_releases
 from patentflow.report.period import ReportPeriod
 from patentflow.report.source import ReleaseData
 

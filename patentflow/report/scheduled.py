@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from patentflow.config import load_settings
+from patentflow.core.settings import load_settings
 from patentflow.report.build import generate_report
 from patentflow.report.period import ReportPeriod
 from patentflow.report.source import resolve_release

@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from patentflow.config import Settings
-from patentflow.releases import (
+from patentflow.core.settings import Settings
+from patentflow.release.registry import (
     CURRENT,
     MANIFEST,
     NoCurrentRelease,

@@ -1,0 +1,1 @@
+"""Benchmarks (not shipped): the pipeline benchmark, connector throughput, dbt orchestration."""

@@ -1,0 +1,168 @@
+"""``make bench``: the whole pipeline at Jinan scale, wall time and peak memory per stage.
+
+Generates the sandbox at scale 1.0 (about 100,000 patents, 300,000 legal events, 60,000
+contracts, 10,000 pledges), then runs every stage of the pipeline — the same task functions the
+DAGs call — each in its own process so its peak memory (including dbt's subprocess) is its own.
+Finally, unless ``--skip-airflow``, the same day is run once more through Airflow itself
+(``patentflow run``) for the end-to-end wall time including orchestration.
+
+Targets: end to end under 3 minutes, peak memory under 2 GB on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+STAGES = (
+    "ingest_patent_api", "ingest_finance_api", "ingest_tech_contracts", "ingest_reference",
+    "load_raw", "dbt_build", "quality_gate", "publish",
+)
+CONTEXT_RUN_ID = "benchmark"
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def run_stage(stage: str, as_of: date) -> dict:
+    """Run one stage in this process; return what it did (rows) for the rows/s figure."""
+    from patentflow.core.intervals import interval_for_as_of
+    from patentflow.orchestration import tasks
+
+    start, end = interval_for_as_of(as_of)
+    ctx = tasks.BuildContext(as_of=as_of, run_id=CONTEXT_RUN_ID,
+                             release_id=f"{as_of:%Y%m%d}-bench")
+    if stage.startswith("ingest_"):
+        summary = tasks.ingest_source(stage.removeprefix("ingest_"), start, end)
+        rows = sum(e.get("delivered", 0) for e in summary.get("entities", {}).values()) \
+            if isinstance(summary.get("entities"), dict) else summary.get("delivered", 0)
+        return {"rows": rows}
+    if stage == "load_raw":
+        return {"rows": sum(tasks.load_raw(ctx).values())}
+    if stage == "dbt_build":
+        result = tasks.dbt_build(ctx)
+        return {"rows": None, "slowest_models": result["slowest_models"][:5]}
+    if stage == "quality_gate":
+        return tasks.quality_gate(ctx)
+    if stage == "publish":
+        info = tasks.publish(ctx, start, end)
+        return {"rows": sum((info.get("row_counts") or {}).values()) or None}
+    raise ValueError(f"unknown stage {stage}")
+
+
+def _measure(command: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.monotonic()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True)
+    return time.monotonic() - started, completed
+
+
+def _stage_result(stage: str, seconds: float, completed: subprocess.CompletedProcess) -> dict:
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode != 0 or not lines:
+        raise RuntimeError(f"stage {stage} failed:\n{completed.stderr[-3000:]}")
+    payload = json.loads(lines[-1])
+    rows = payload.get("rows")
+    payload.update(stage=stage, seconds=round(seconds, 1))
+    payload["rows_per_second"] = round(rows / seconds) if rows else None
+    return payload
+
+
+def benchmark(home: Path, as_of: date, scale: float, through_airflow: bool) -> list[dict]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATENTFLOW_")}
+    env["PATENTFLOW_HOME"] = str(home)
+    results = []
+    seconds, completed = _measure(
+        [sys.executable, "-m", "devtools.sandbox", "up", "--home", str(home),
+         "--scale", str(scale), "--as-of", as_of.isoformat(), "--timeout", "600"], env)
+    if completed.returncode != 0:
+        raise RuntimeError(f"sandbox did not start:\n{completed.stderr[-3000:]}")
+    results.append({"stage": "sandbox_generate_and_serve", "seconds": round(seconds, 1),
+                    "peak_mb": None, "rows_per_second": None})
+    endpoints = json.loads((home / "sandbox" / "endpoints.json").read_text(encoding="utf-8"))
+    env.update({
+        "PATENTFLOW_PATENT_API_URL": endpoints["patent_api_url"],
+        "PATENTFLOW_PATENT_API_TOKEN": endpoints["patent_api_token"],
+        "PATENTFLOW_FINANCE_API_URL": endpoints["finance_api_url"],
+        "PATENTFLOW_FINANCE_API_TOKEN": endpoints["finance_api_token"],
+    })
+    try:
+        for stage in STAGES:
+            seconds, completed = _measure(
+                [sys.executable, "-m", "benchmarks.pipeline", "--stage", stage,
+                 "--as-of", as_of.isoformat()], env)
+            results.append(_stage_result(stage, seconds, completed))
+            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+        if through_airflow:
+            airflow_home = home / "through_airflow"
+            airflow_env = {**env, "PATENTFLOW_HOME": str(airflow_home),
+                           "PATENTFLOW_DROP_DIR": str(home / "drop")}
+            seconds, completed = _measure(
+                [sys.executable, "-m", "patentflow.cli", "run", "--as-of", as_of.isoformat()],
+                airflow_env)
+            if completed.returncode != 0:
+                raise RuntimeError(f"patentflow run failed:\n{completed.stderr[-3000:]}")
+            results.append({"stage": "end_to_end_through_airflow", "seconds": round(seconds, 1),
+                            "peak_mb": round(
+                                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+                            "rows_per_second": None})
+    finally:
+        subprocess.run([sys.executable, "-m", "devtools.sandbox", "down", "--home", str(home)],
+                       env=env, capture_output=True)
+    return results
+
+
+def print_table(results: list[dict]) -> None:
+    print(f"{'stage':32} {'seconds':>8} {'peak MB':>8} {'rows/s':>10}")
+    for r in results:
+        peak = "" if r.get("peak_mb") is None else f"{r['peak_mb']:.0f}"
+        rate = "" if not r.get("rows_per_second") else f"{r['rows_per_second']:,}"
+        print(f"{r['stage']:32} {r['seconds']:>8.1f} {peak:>8} {rate:>10}")
+    pipeline = [r for r in results if r["stage"] in STAGES]
+    print(f"{'pipeline stages total':32} {sum(r['seconds'] for r in pipeline):>8.1f} "
+          f"{max(r['peak_mb'] for r in pipeline):>8.0f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--as-of", default="2025-06-30")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--home", help="default: a new temporary directory")
+    parser.add_argument("--skip-airflow", action="store_true")
+    args = parser.parse_args(argv)
+    as_of = date.fromisoformat(args.as_of)
+    if args.stage:
+        payload = run_stage(args.stage, as_of)
+        payload["peak_mb"] = round(_peak_mb())
+        print(json.dumps(payload, ensure_ascii=False, default=str))
+        return 0
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="patentflow-bench-"))
+    results = benchmark(home, as_of, args.scale, not args.skip_airflow)
+    print_table(results)
+    # Connector throughput on large single deliveries (the sandbox drop is ~90 small monthly
+    # files, where per-file work dominates): API at page size 1000, one 200,000-row CSV.
+    from benchmarks.connectors import run_benchmark
+
+    throughput = run_benchmark()
+    print(f"connector throughput: API {throughput['api']['records_per_s']:,} records/s, "
+          f"CSV GBK {throughput['csv_gbk']['rows_per_s']:,} rows/s, "
+          f"CSV UTF-8-BOM {throughput['csv_utf8_bom']['rows_per_s']:,} rows/s")
+    payload = {"stages": results, "connector_throughput": throughput}
+    (home / "benchmark.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    print(f"results: {home / 'benchmark.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,8 +1,0 @@
-"""Local stand-ins for the source systems of source-systems.md (HTTP APIs and file drops)."""
-
-from __future__ import annotations
-
-from ingestion.sandbox.generator import Dataset, DropFile, generate_dataset
-from ingestion.sandbox.runtime import load_dataset
-
-__all__ = ["Dataset", "DropFile", "generate_dataset", "load_dataset"]

@@ -1,0 +1,229 @@
+"""Cross-table and cross-release checks that no single GX expectation expresses.
+
+They are reported exactly like GX results (``Check``), so severity and the gate decision treat
+them uniformly. Each is designed to fail on a real defect and never on a correct warehouse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from patentflow.gate.config import GateConfig
+from patentflow.gate.result import ERROR, WARN, Check
+from patentflow.warehouse.catalog import (
+    column_types,
+    qualified,
+    quote_ident,
+    row_count,
+    table_exists,
+)
+
+INDICATOR_VALUES = "marts.indicator_values"
+SUITE = "computed.indicator_values"
+MAX_EXAMPLES = 10
+REGION_JSON_PATTERN = r'"region_code"\s*:\s*"(3701[0-9]{2})"'
+
+
+def _indicator_frame(con: duckdb.DuckDBPyConnection, columns: list[str]) -> pd.DataFrame:
+    select = ", ".join(quote_ident(column) for column in columns)
+    return con.execute(f"SELECT {select} FROM {qualified(INDICATOR_VALUES)}").df()  # noqa: S608
+
+
+def check_district_coverage(con: duckdb.DuckDBPyConnection, config: GateConfig) -> Check:
+    """Every indicator and period has the city and all districts (city-only ones: the city)."""
+    name = f"{SUITE}:every_district_present"
+    frame = _indicator_frame(con, ["indicator_id", "period_type", "period_start", "region_code",
+                                   "breakdown"])
+    frame = frame[frame["breakdown"] == "all"]
+    everyone = {config.city_code, *config.districts}
+    problems: list[dict[str, Any]] = []
+    for (indicator, period_type, start), group in frame.groupby(
+            ["indicator_id", "period_type", "period_start"], sort=True):
+        expected = {config.city_code} if indicator in config.city_only_indicators else everyone
+        present = set(group["region_code"])
+        missing, extra = sorted(expected - present), sorted(present - expected)
+        if missing or extra:
+            problems.append({"indicator_id": indicator, "period_type": period_type,
+                             "period_start": str(start)[:10], "missing": missing,
+                             "unexpected": extra})
+    return Check(name, SUITE, config.severity(name), not problems, len(problems),
+                 problems[:MAX_EXAMPLES] or None)
+
+
+def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> set[str] | None:
+    """3701xx codes in the raw layer outside the listed districts; None when no table is there."""
+    found: set[str] = set()
+    scanned = False
+    listed = set(config.districts)
+    for table, kinds in config.region_code_columns.items():
+        if not table_exists(con, table):
+            continue
+        present = column_types(con, table)
+        for column in kinds.get("plain", []):
+            if column not in present:
+                continue
+            scanned = True
+            value = f"CAST({quote_ident(column)} AS VARCHAR)"
+            rows = con.execute(
+                f"SELECT DISTINCT {value} FROM {qualified(table)} "  # noqa: S608
+                f"WHERE {value} LIKE '3701__'"
+            ).fetchall()
+            found |= {row[0] for row in rows}
+        for column in kinds.get("json", []):
+            if column not in present:
+                continue
+            scanned = True
+            value = f"CAST({quote_ident(column)} AS VARCHAR)"
+            rows = con.execute(
+                f"SELECT DISTINCT unnest(regexp_extract_all({value}, ?, 1)) "  # noqa: S608
+                f"FROM {qualified(table)}",
+                [REGION_JSON_PATTERN],
+            ).fetchall()
+            found |= {row[0] for row in rows}
+    return (found - listed) if scanned else None
+
+
+def check_district_sums(con: duckdb.DuckDBPyConnection, config: GateConfig) -> Check:
+    """City total against the sum of district rows for additive indicators.
+
+    A record with an unlisted 3701xx code counts for the city only, so the city total is never
+    below the district sum; it must equal it when the raw layer holds no such code (or when the raw
+    layer is not there to prove otherwise, only the inequality is enforced).
+    """
+    name = f"{SUITE}:district_sums_match_city"
+    tolerance = config.threshold("sum_tolerance")
+    strays = unlisted_city_codes(con, config)
+    exact = strays is not None and not strays
+    frame = _indicator_frame(con, ["indicator_id", "period_type", "period_start", "region_code",
+                                   "breakdown", "value", "numerator", "denominator"])
+    pieces = []
+    for ids, columns in ((config.additive_value_indicators, ["value"]),
+                         (config.additive_ratio_indicators, ["numerator", "denominator"])):
+        subset = frame[frame["indicator_id"].isin(ids)]
+        for column in columns:
+            pieces.append(subset[["indicator_id", "period_type", "period_start", "region_code",
+                                  "breakdown"]].assign(column=column,
+                                                       amount=subset[column].fillna(0.0)))
+    problems: list[dict[str, Any]] = []
+    if pieces:
+        long = pd.concat(pieces, ignore_index=True)
+        keys = ["indicator_id", "period_type", "period_start", "breakdown", "column"]
+        city = long[long["region_code"] == config.city_code].groupby(keys)["amount"].sum()
+        districts = long[long["region_code"].isin(config.districts)].groupby(keys)["amount"].sum()
+        both = pd.concat([city.rename("city"), districts.rename("districts")], axis=1).fillna(0.0)
+        below = both["city"] < both["districts"] - tolerance
+        bad = below | ((both["city"] - both["districts"]).abs() > tolerance) if exact else below
+        for key, row in both[bad].head(MAX_EXAMPLES).iterrows():
+            problems.append({**dict(zip(keys, [str(k)[:10] if i == 2 else k
+                                               for i, k in enumerate(key)], strict=True)),
+                             "city": row["city"], "sum_of_districts": row["districts"]})
+        failed = int(bad.sum())
+    else:
+        failed = 0
+    details = {"mode": "equal" if exact else "city_at_least_sum",
+               "unlisted_3701_codes": sorted(strays) if strays else [],
+               "raw_layer_scanned": strays is not None, "examples": problems}
+    return Check(name, SUITE, config.severity(name), failed == 0, failed, details)
+
+
+def check_row_counts(con: duckdb.DuckDBPyConnection, config: GateConfig,
+                     previous: dict[str, int] | None) -> list[Check]:
+    """A sudden drop or jump of a table's rows against the current release is suspicious."""
+    checks: list[Check] = []
+    drop_limit = config.threshold("max_row_count_drop_pct")
+    jump_limit = config.threshold("max_row_count_jump_pct")
+    for table in config.row_count_tables:
+        suite = "computed.row_counts"
+        if not table_exists(con, table):
+            continue  # the table's own suite reports it missing
+        now = row_count(con, table)
+        before = (previous or {}).get(table)
+        observed = {"rows": now, "previous_rows": before}
+        if not before:
+            details = "no previous release to compare with" if previous is None else \
+                "table absent or empty in the previous release"
+            for kind in ("drop", "jump"):
+                checks.append(Check(f"row_count.{table}:{kind}", suite, WARN, True, observed,
+                                    details))
+            continue
+        change = 100.0 * (now - before) / before
+        observed["change_pct"] = round(change, 3)
+        for kind, success, limit in (("drop", -change <= drop_limit, drop_limit),
+                                     ("jump", change <= jump_limit, jump_limit)):
+            name = f"row_count.{table}:{kind}"
+            default = config.severity(f"rowcount:{kind}", ERROR)
+            checks.append(Check(name, suite, config.severity(name, default), success, observed,
+                                {"limit_pct": limit}))
+    return checks
+
+
+RECONCILIATION_SUITE = "computed.reconciliation"
+
+
+def check_batches_match_raw(con: duckdb.DuckDBPyConnection, config: GateConfig) -> list[Check]:
+    """Each batch's ``loaded`` equals its rows in ``raw.<entity>``, ``quarantined`` its rows in
+    ``audit.quarantine``: the reconciliation must describe what was really loaded.
+
+    Entities without a raw table of that name are listed, not failed (nothing to compare with).
+    """
+    if not table_exists(con, "audit.reconciliation"):
+        return []
+    batches = con.execute("SELECT entity, batch_id, loaded, quarantined "
+                          "FROM audit.reconciliation").df()
+    loaded_problems: list[dict[str, Any]] = []
+    not_compared: set[str] = set()
+    for entity, group in batches.groupby("entity", sort=True):
+        table = f"raw.{entity}"
+        if not table_exists(con, table) or "_batch_id" not in column_types(con, table):
+            not_compared.add(str(entity))
+            continue
+        counts = dict(con.execute(
+            f"SELECT _batch_id, count(*) FROM {qualified(table)} GROUP BY _batch_id"  # noqa: S608
+        ).fetchall())
+        for row in group.itertuples():
+            in_raw = int(counts.get(row.batch_id, 0))
+            if in_raw != row.loaded:
+                loaded_problems.append({"batch_id": row.batch_id, "loaded": int(row.loaded),
+                                        "rows_in_raw": in_raw})
+    name = f"{RECONCILIATION_SUITE}:loaded_matches_raw"
+    checks = [Check(name, RECONCILIATION_SUITE, config.severity(name), not loaded_problems,
+                    len(loaded_problems), {"examples": loaded_problems[:MAX_EXAMPLES],
+                                           "entities_not_compared": sorted(not_compared)})]
+    if table_exists(con, "audit.quarantine"):
+        rows = dict(con.execute("SELECT batch_id, count(*) FROM audit.quarantine "
+                                "GROUP BY batch_id").fetchall())
+        mismatched = [{"batch_id": row.batch_id, "quarantined": int(row.quarantined),
+                       "rows_in_quarantine": int(rows.get(row.batch_id, 0))}
+                      for row in batches.itertuples()
+                      if int(rows.get(row.batch_id, 0)) != row.quarantined]
+        name = f"{RECONCILIATION_SUITE}:quarantined_matches_quarantine"
+        checks.append(Check(name, RECONCILIATION_SUITE, config.severity(name, WARN),
+                            not mismatched, len(mismatched), mismatched[:MAX_EXAMPLES] or None))
+    return checks
+
+
+def computed_checks(con: duckdb.DuckDBPyConnection, config: GateConfig,
+                    previous_row_counts: dict[str, int] | None) -> list[Check]:
+    """All computed checks; one that crashes is itself a failed error check."""
+    checks: list[Check] = []
+    if table_exists(con, INDICATOR_VALUES):
+        for function in (check_district_coverage, check_district_sums):
+            try:
+                checks.append(function(con, config))
+            except Exception as exc:  # noqa: BLE001 - bad data must block, not crash the run
+                checks.append(Check(f"{SUITE}:{function.__name__}", SUITE, ERROR, False, None,
+                                    f"{type(exc).__name__}: {exc}"))
+    try:
+        checks.extend(check_batches_match_raw(con, config))
+    except Exception as exc:  # noqa: BLE001
+        checks.append(Check(f"{RECONCILIATION_SUITE}:run", RECONCILIATION_SUITE, ERROR, False,
+                            None, f"{type(exc).__name__}: {exc}"))
+    try:
+        checks.extend(check_row_counts(con, config, previous_row_counts))
+    except Exception as exc:  # noqa: BLE001
+        checks.append(Check("computed.row_counts:run", "computed.row_counts", ERROR, False, None,
+                            f"{type(exc).__name__}: {exc}"))
+    return checks

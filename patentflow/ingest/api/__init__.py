@@ -1,0 +1,1 @@
+"""The HTTP sources: a retrying client, cursor paging, record flattening, per-endpoint ingestion."""

@@ -1,0 +1,93 @@
+"""Shared DAG settings and the ingestion-DAG factory.
+
+DAG files stay thin (they only call these); nothing here imports pandas, duckdb, dbt or GX, so the
+DAG processor parses every file in well under a second.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
+
+from patentflow.core.intervals import STATISTICS_TZ
+from patentflow.core.settings import load_settings
+
+START_DATE = pendulum.datetime(2024, 1, 1, tz=STATISTICS_TZ)
+OWNER = "patentflow-data-engineering"
+
+# The local runner shortens the delay (PATENTFLOW_RETRY_DELAY_SECONDS) so that a failing
+# `make run` reports within seconds; production keeps minutes.
+DEFAULT_ARGS = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": timedelta(seconds=load_settings().retry_delay_seconds),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=20),
+    "execution_timeout": timedelta(hours=2),
+}
+
+
+def daily_beijing(hour: int = 0) -> CronDataIntervalTimetable:
+    """Daily Beijing-time intervals: the run for [D 00:00, D+1 00:00) starts after D ends."""
+    return CronDataIntervalTimetable(f"0 {hour} * * *", timezone=STATISTICS_TZ)
+
+
+FILE_DROP_SOURCES = frozenset({"tech_contracts", "reference"})
+# How long a file-drop DAG run waits for a delivery before it skips (nothing arrived that day).
+# The local runner sets it to 0: it runs the day once and moves on.
+DROP_WAIT = timedelta(seconds=load_settings().drop_wait_seconds)
+DROP_POKE_INTERVAL = timedelta(minutes=5)
+
+
+def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
+    """Build one ingestion DAG: pull ``source`` for the data interval, then mark ``asset`` updated.
+
+    The asset event carries the interval's statistical day (``as_of``) so the build DAG it
+    triggers knows which day to compute without looking at the clock. A file-drop DAG first
+    waits for a marked delivery not yet ingested (checked every 5 minutes in reschedule mode, so
+    waiting holds no worker slot): files are picked up on arrival, and a day without a delivery
+    skips instead of updating the asset.
+    """
+
+    @dag(
+        dag_id=f"patentflow_ingest_{source}",
+        schedule=daily_beijing(),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["patentflow", "ingestion", *tags],
+        doc_md=doc_md,
+        dagrun_timeout=timedelta(hours=3),
+    )
+    def ingestion():
+        @task(task_id=f"ingest_{source}", outlets=[asset])
+        def ingest(data_interval_start=None, data_interval_end=None, outlet_events=None):
+            from patentflow.orchestration.tasks import ingest_source
+
+            summary = ingest_source(source, data_interval_start, data_interval_end)
+            outlet_events[asset].extra = {"as_of": summary["as_of"], "source": source}
+            return summary
+
+        if source in FILE_DROP_SOURCES:
+            @task.sensor(
+                task_id="wait_for_marked_files",
+                poke_interval=DROP_POKE_INTERVAL,
+                timeout=DROP_WAIT,
+                mode="reschedule",
+                soft_fail=True,
+            )
+            def wait_for_marked_files() -> bool:
+                from patentflow.core.settings import load_settings
+                from patentflow.ingest.files.arrivals import pending_deliveries
+
+                return bool(pending_deliveries(load_settings(), source))
+
+            wait_for_marked_files() >> ingest()
+        else:
+            ingest()
+
+    return ingestion()
+

@@ -1,0 +1,177 @@
+"""``patentflow run``: one statistical day end to end on the embedded stack.
+
+Starts the sandbox source systems unless real source URLs are configured, then runs the real
+Airflow DAGs (ingestion per source, then build → gate → publish) with ``airflow dags test`` for
+the data interval that ends on ``as_of``, and reports where the release and run summary are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from patentflow.core.intervals import interval_for_as_of
+from patentflow.core.settings import PROJECT_ROOT, Settings
+from patentflow.orchestration import embedded_airflow
+
+
+class RunFailed(RuntimeError):
+    """A DAG run ended in a state other than success."""
+
+
+@dataclass
+class RunReport:
+    as_of: date
+    dag_states: dict[str, str] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    published_path: Path | None = None
+    summary_path: Path | None = None
+    log_file: Path | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return bool(self.dag_states) and all(s == "success" for s in self.dag_states.values())
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    seed: int = 42
+    scale: float = 0.02
+    invalid_share: float = 0.01
+    faults: str | None = None
+    keep_running: bool = False
+
+
+SANDBOX_MODULE = "devtools.sandbox"
+
+
+def _sandbox_command(*args: str) -> list[str]:
+    """The sandbox is development tooling beside the package, not part of it (it is not in the
+    wheel or the image): it is run as a module of the checkout, never imported."""
+    if not (PROJECT_ROOT / "devtools" / "sandbox" / "__main__.py").exists():
+        raise RunFailed("no source URLs are configured (PATENTFLOW_PATENT_API_URL, "
+                        "PATENTFLOW_FINANCE_API_URL) and the sandbox is not available here: it "
+                        "ships with the checkout (devtools/), not with the installed package")
+    return [sys.executable, "-m", SANDBOX_MODULE, *args]
+
+
+def _sandbox_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def start_sandbox(settings: Settings, as_of: date, options: SandboxOptions) -> dict[str, str]:
+    """Start the sandbox servers and drop; return the source settings they answer on."""
+    command = _sandbox_command(
+        "up", "--home", str(settings.home),
+        "--drop-dir", str(settings.drop_dir), "--seed", str(options.seed),
+        "--scale", str(options.scale), "--as-of", as_of.isoformat(),
+        "--invalid-share", str(options.invalid_share),
+    )
+    if options.faults:
+        command += ["--faults", options.faults]
+    subprocess.run(command, check=True, env=_sandbox_env(), cwd=PROJECT_ROOT)
+    endpoints = json.loads((settings.sandbox_dir / "endpoints.json").read_text(encoding="utf-8"))
+    return {
+        "PATENTFLOW_PATENT_API_URL": endpoints["patent_api_url"],
+        "PATENTFLOW_PATENT_API_TOKEN": endpoints["patent_api_token"],
+        "PATENTFLOW_FINANCE_API_URL": endpoints["finance_api_url"],
+        "PATENTFLOW_FINANCE_API_TOKEN": endpoints["finance_api_token"],
+    }
+
+
+def stop_sandbox(settings: Settings) -> None:
+    command = _sandbox_command("down", "--home", str(settings.home))
+    subprocess.run(command, check=False, env=_sandbox_env(), cwd=PROJECT_ROOT)
+
+
+def days_between(first: date, last: date) -> list[date]:
+    if first > last:
+        raise ValueError(f"--from {first} is after --to {last}")
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None = None,
+                 echo=print, first_day: date | None = None) -> RunReport:
+    """Run every DAG once for the interval ending on ``as_of``; raise RunFailed on any failure.
+
+    With ``first_day`` (a backfill) the ingestion DAGs run for every daily interval from
+    ``first_day`` to ``as_of`` in order, then the build once for ``as_of``: each ingestion run is
+    keyed by its own interval, so the marts equal those of a single run for ``as_of``.
+    """
+    report = RunReport(as_of=as_of)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    report.log_file = settings.home / "airflow" / f"run-{as_of.isoformat()}.log"
+    report.log_file.parent.mkdir(parents=True, exist_ok=True)
+    report.log_file.write_text("", encoding="utf-8")
+    sandbox_started = False
+    try:
+        extra_env: dict[str, str] = {}
+        if settings.uses_sandbox:
+            options = sandbox or SandboxOptions()
+            echo(f"starting sandbox source systems (seed={options.seed}, scale={options.scale})")
+            started = time.monotonic()
+            extra_env = start_sandbox(settings, as_of, options)
+            sandbox_started = not options.keep_running
+            report.stage_seconds["sandbox"] = time.monotonic() - started
+        env = embedded_airflow.airflow_env(settings, extra_env)
+        started = time.monotonic()
+        embedded_airflow.prepare(settings, env, report.log_file)
+        report.stage_seconds["airflow_prepare"] = time.monotonic() - started
+
+        runs = [(dag_id, interval_for_as_of(day)[0].isoformat())
+                for day in days_between(first_day or as_of, as_of)
+                for dag_id in embedded_airflow.INGESTION_DAGS]
+        runs.append((embedded_airflow.BUILD_DAG, interval_for_as_of(as_of)[0].isoformat()))
+        results = embedded_airflow.run_dags(
+            runs, env, report.log_file,
+            confs={embedded_airflow.BUILD_DAG: {"as_of": as_of.isoformat()}},
+        )
+        for result in results:
+            key = result["dag_id"] if not first_day else \
+                f"{result['dag_id']}@{result['logical_date'][:10]}"
+            report.dag_states[key] = result["state"]
+            report.stage_seconds[key] = result["seconds"]
+            echo(f"{key}: {result['state']} ({result['seconds']:.1f}s)")
+        report.summary_path = latest_summary(settings, as_of)
+        if not report.succeeded:
+            raise RunFailed(f"run failed ({report.dag_states}); the previous release is still "
+                            f"served.{failure_details(report.summary_path)}\n"
+                            f"Run summary: {report.summary_path}; log: {report.log_file}")
+        from patentflow.release.registry import published_path
+
+        report.published_path = published_path(settings)
+        return report
+    finally:
+        if sandbox_started:
+            stop_sandbox(settings)
+
+
+def latest_summary(settings: Settings, as_of: date) -> Path | None:
+    candidates = [
+        path for path in settings.runs_dir.glob("*/summary.json")
+        if json.loads(path.read_text(encoding="utf-8")).get("as_of") == as_of.isoformat()
+    ]
+    return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+
+
+def failure_details(summary_path: Path | None) -> str:
+    """The blocking checks (or the recorded failure) from a run summary, for the console."""
+    if summary_path is None or not summary_path.exists():
+        return ""
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    gate = summary.get("gate") or {}
+    blocking = [c for c in gate.get("checks", [])
+                if not c.get("success") and c.get("severity") == "error"]
+    lines = [f"  blocking check {c.get('name')}: {str(c.get('details'))[:200]}"
+             for c in blocking[:10]]
+    if not lines and summary.get("failure"):
+        lines = [f"  {summary['failure']}"]
+    return ("\n" + "\n".join(lines)) if lines else ""

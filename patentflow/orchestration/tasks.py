@@ -1,0 +1,231 @@
+"""What each Airflow task does, as plain functions (the DAG files only wire these together).
+
+Every function is keyed by the data interval (or the ``as_of`` day derived from it) and by the
+Airflow run id, never by the wall clock, so a retried or re-run task does the same work again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from patentflow.core.intervals import as_of_for_interval_end
+from patentflow.core.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+INGESTION_ENTRY_POINTS = {
+    "patent_api": "ingest_patent_api",
+    "finance_api": "ingest_finance_api",
+    "tech_contracts": "ingest_tech_contracts",
+    "reference": "ingest_reference",
+}
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """One build: which statistical day, which Airflow run, which release it may become."""
+
+    as_of: date
+    run_id: str
+    release_id: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> BuildContext:
+        return cls(as_of=date.fromisoformat(data["as_of"]), run_id=data["run_id"],
+                   release_id=data["release_id"])
+
+
+def safe_run_id(airflow_run_id: str) -> str:
+    """A file-system-safe, stable form of an Airflow run id."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", airflow_run_id).strip("_")[:60]
+    digest = hashlib.sha1(airflow_run_id.encode()).hexdigest()[:8]
+    return f"{slug}-{digest}"
+
+
+def ingest_source(source: str, interval_start: datetime, interval_end: datetime) -> dict[str, Any]:
+    """Pull one source for the interval into the raw landing zone; returns the ingest summary."""
+    from patentflow.ingest import pipeline
+
+    settings = load_settings()
+    entry_point = getattr(pipeline, INGESTION_ENTRY_POINTS[source])
+    summary = entry_point(settings, interval_start, interval_end)
+    payload = summary.to_dict()
+    payload["as_of"] = as_of_for_interval_end(interval_end).isoformat()
+    log.info("ingestion finished source=%s summary=%s", source, json.dumps(payload, default=str))
+    return payload
+
+
+def resolve_build_context(
+    *,
+    airflow_run_id: str,
+    conf: dict[str, Any] | None,
+    data_interval_end: datetime | None,
+    triggering_as_of: list[str],
+) -> BuildContext:
+    """The statistical day of a build: explicit ``as_of`` in the run conf, else the newest day the
+    triggering ingestion events carried, else the run's own data interval."""
+    if conf and conf.get("as_of"):
+        as_of = date.fromisoformat(str(conf["as_of"]))
+    elif triggering_as_of:
+        as_of = max(date.fromisoformat(value) for value in triggering_as_of)
+    elif data_interval_end is not None:
+        as_of = as_of_for_interval_end(data_interval_end)
+    else:
+        raise ValueError("cannot tell which day to build: no as_of, no asset events, no interval")
+    run_id = safe_run_id(airflow_run_id)
+    release_id = f"{as_of:%Y%m%d}-{hashlib.sha1(airflow_run_id.encode()).hexdigest()[:8]}"
+    return BuildContext(as_of=as_of, run_id=run_id, release_id=release_id)
+
+
+def run_dir(settings: Settings, ctx: BuildContext) -> Path:
+    path = settings.runs_dir / ctx.run_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_raw(ctx: BuildContext) -> dict[str, int]:
+    """Rebuild the warehouse's raw and audit schemas from the Parquet landing zone.
+
+    The build warehouse is derived data (raw Parquet is the source of truth), so a warehouse file
+    that DuckDB cannot open (truncated by a full disk, garbled by a crash) is moved aside and
+    rebuilt from scratch instead of failing every later build: load_raw refills raw/audit and
+    dbt rebuilds every model. Nothing is published from the corrupt file.
+    """
+    from patentflow.warehouse.load_raw import load_raw as load_landed_raw
+
+    settings = load_settings()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with open_build_warehouse(settings.warehouse_path) as con:
+        counts = load_landed_raw(settings, con)
+    _merge_summary(settings, ctx, {"raw_row_counts": counts})
+    return counts
+
+
+def open_build_warehouse(path: Path) -> Any:
+    """A read-write connection to the build warehouse; a corrupt file is set aside first.
+
+    Only corruption is handled: a lock held by another writer (``Could not set lock``) is
+    re-raised, never mistaken for damage. The corrupt file (and its WAL) is kept as
+    ``build.duckdb.corrupt-<UTC time>`` for inspection.
+    """
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path))
+        con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()
+        return con
+    except duckdb.Error as exc:
+        message = str(exc)
+        lowered = message.lower()  # (not just "lock": "block at location" is corruption)
+        if "could not set lock" in lowered or "conflicting lock" in lowered or not path.exists():
+            raise
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+        log.error("build warehouse %s is unreadable (%s: %s); moved to %s, rebuilding from raw",
+                  path, type(exc).__name__, message[:300], aside.name)
+        os.replace(path, aside)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            os.replace(wal, aside.with_name(aside.name + ".wal"))
+    return duckdb.connect(str(path))
+
+
+def dbt_build(ctx: BuildContext) -> dict[str, Any]:
+    from patentflow.warehouse.dbt_runner import DbtBuildError, run_dbt_build
+
+    settings = load_settings()
+    try:
+        result = run_dbt_build(
+            settings, as_of=ctx.as_of, release_id=ctx.release_id,
+            target_dir=run_dir(settings, ctx) / "dbt",
+        )
+    except DbtBuildError as failure:
+        # Record which models failed before failing the task: the summary and run_health
+        # must say what broke, not only that something did.
+        if failure.result is not None:
+            _merge_summary(settings, ctx, {"dbt": failure.result.to_dict()})
+        raise
+    summary = result.to_dict()
+    _merge_summary(settings, ctx, {"dbt": summary})
+    return summary
+
+
+def quality_gate(ctx: BuildContext) -> dict[str, Any]:
+    """Run every check; fail the task when an error-severity check fails (run_gate alerts)."""
+    from patentflow.gate.runner import run_gate
+    from patentflow.release.registry import current_release
+
+    settings = load_settings()
+    run_results = run_dir(settings, ctx) / "dbt" / "run_results.json"
+    served = current_release(settings)
+    gate = run_gate(settings, ctx.run_id, run_results if run_results.exists() else None,
+                    previous_row_counts=dict(served.row_counts) if served else None)
+    payload = gate.to_dict()
+    _merge_summary(settings, ctx, {"gate": payload})
+    if not gate.passed:
+        failed = [c for c in payload.get("checks", []) if c.get("severity") == "error"
+                  and not c.get("success")]
+        body = "\n".join(f"- {c.get('suite')}/{c.get('name')}: {c.get('details')}" for c in failed)
+        from airflow.exceptions import AirflowFailException
+
+        # A failed check is deterministic: fail at once instead of retrying the same data.
+        raise AirflowFailException(
+            f"quality gate failed ({len(failed)} blocking checks); previous release kept.\n{body}"
+        )
+    return {"passed": True, "warnings": sum(1 for c in payload.get("checks", [])
+                                            if not c.get("success"))}
+
+
+def publish(ctx: BuildContext, interval_start: datetime, interval_end: datetime) -> dict[str, Any]:
+    from patentflow.gate.runner import load_gate_result
+    from patentflow.release.publish import publish_release
+
+    settings = load_settings()
+    gate = load_gate_result(settings, ctx.run_id)
+    manifest_path = run_dir(settings, ctx) / "dbt" / "manifest.json"
+    release = publish_release(
+        settings, ctx.run_id, ctx.release_id, interval_start, interval_end, gate,
+        {"as_of": ctx.as_of.isoformat(), "dbt_manifest_path": str(manifest_path)},
+    )
+    info = release.to_dict()
+    _merge_summary(settings, ctx, {"release": info, "status": "published"})
+    # The DuckDB release is published either way; a PostgreSQL serving failure alerts and fails
+    # the task, and the next publish (or `patentflow serve-pg`) serves it again.
+    from patentflow.release.pg_serving import serve_published_release
+
+    served = serve_published_release(settings, release)
+    if served is not None:
+        _merge_summary(settings, ctx, {"pg_serving": served})
+    return info
+
+
+def summary_path(settings: Settings, ctx: BuildContext) -> Path:
+    return run_dir(settings, ctx) / "summary.json"
+
+
+def _merge_summary(settings: Settings, ctx: BuildContext, update: dict[str, Any]) -> None:
+    """Accumulate the run summary (one JSON file per run) as tasks finish."""
+    path = summary_path(settings, ctx)
+    current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {
+        "run_id": ctx.run_id, "as_of": ctx.as_of.isoformat(), "release_id": ctx.release_id,
+        "status": "running",
+    }
+    current.update(update)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(current, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def mark_failed(ctx: BuildContext, reason: str) -> None:
+    _merge_summary(load_settings(), ctx, {"status": "failed", "failure": reason})

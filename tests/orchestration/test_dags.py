@@ -1,0 +1,154 @@
+"""DAG integrity: every DAG file imports cleanly and quickly and follows the house rules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.support.paths import REPO
+
+DAGS = REPO / "dags"
+REPORT_DAGS = {"patentflow_report_monthly", "patentflow_report_yearly"}
+EXPECTED_DAGS = {
+    "patentflow_ingest_patent_api",
+    "patentflow_ingest_finance_api",
+    "patentflow_ingest_tech_contracts",
+    "patentflow_ingest_reference",
+    "patentflow_build",
+    *REPORT_DAGS,
+}
+INGESTION_DAGS = EXPECTED_DAGS - {"patentflow_build"} - REPORT_DAGS
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory):
+    home = tmp_path_factory.mktemp("airflow_home")
+    os.environ.setdefault("AIRFLOW_HOME", str(home))
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+def test_every_dag_file_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) == EXPECTED_DAGS
+
+
+def test_every_task_has_an_owner_and_at_least_two_retries(dagbag):
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            assert task.owner == "patentflow-data-engineering", (dag.dag_id, task.task_id)
+            assert task.retries >= 2, (dag.dag_id, task.task_id)
+
+
+def test_every_dag_is_tagged_and_documented(dagbag):
+    for dag in dagbag.dags.values():
+        assert "patentflow" in dag.tags, dag.dag_id
+        assert dag.doc_md and len(dag.doc_md.strip()) > 40, dag.dag_id
+
+
+def test_ingestion_runs_daily_on_beijing_intervals(dagbag):
+    for dag_id in INGESTION_DAGS:
+        timetable = dagbag.dags[dag_id].timetable
+        assert type(timetable).__name__ == "CronDataIntervalTimetable", dag_id
+        assert str(timetable.timezone) == "Asia/Shanghai", dag_id
+        assert timetable.expression == "0 0 * * *", dag_id
+
+
+def test_build_is_triggered_by_the_raw_assets_the_ingestion_dags_update(dagbag):
+    produced = set()
+    for dag_id in INGESTION_DAGS:
+        for task in dagbag.dags[dag_id].tasks:
+            produced |= {outlet.name for outlet in task.outlets}
+    condition = dagbag.dags["patentflow_build"].timetable.asset_condition
+    consumed = set(_asset_names(condition))
+    assert produced == consumed == {
+        "patentflow.raw.patent_api", "patentflow.raw.finance_api",
+        "patentflow.raw.tech_contracts", "patentflow.raw.reference",
+    }
+
+
+def _asset_names(condition):
+    """Flatten an asset condition (AssetAny / AssetAll / Asset) into asset names."""
+    if hasattr(condition, "objects"):
+        for member in condition.objects:
+            yield from _asset_names(member)
+    else:
+        yield condition.name
+
+
+def test_build_needs_both_daily_api_pulls_or_any_file_drop(dagbag):
+    condition = dagbag.dags["patentflow_build"].timetable.asset_condition
+    assert type(condition).__name__ == "AssetAny"
+    members = {type(m).__name__: set(_asset_names(m)) for m in condition.objects
+               if type(m).__name__ == "AssetAll"}
+    assert members == {"AssetAll": {"patentflow.raw.patent_api", "patentflow.raw.finance_api"}}
+
+
+def test_file_drop_dags_wait_for_a_marked_delivery_without_holding_a_worker(dagbag):
+    for source in ("tech_contracts", "reference"):
+        dag = dagbag.dags[f"patentflow_ingest_{source}"]
+        sensor = dag.get_task("wait_for_marked_files")
+        assert sensor.mode == "reschedule" and sensor.soft_fail
+        assert dag.get_task(f"ingest_{source}").upstream_task_ids == {"wait_for_marked_files"}
+    for source in ("patent_api", "finance_api"):
+        assert [t.task_id for t in dagbag.dags[f"patentflow_ingest_{source}"].tasks] == [
+            f"ingest_{source}"]
+
+
+def test_publication_only_happens_downstream_of_the_quality_gate(dagbag):
+    build = dagbag.dags["patentflow_build"]
+    publish = build.get_task("publish")
+    assert "quality_gate" in publish.upstream_task_ids
+    assert build.get_task("quality_gate").upstream_task_ids >= {"dbt_build"}
+    publishers = [t.task_id for dag in dagbag.dags.values() for t in dag.tasks
+                  if any(o.name == "patentflow.marts.published_release" for o in t.outlets)]
+    assert publishers == ["publish"]
+
+
+def test_warehouse_writers_share_the_one_slot_pool(dagbag):
+    build = dagbag.dags["patentflow_build"]
+    writers = {t.task_id for t in build.tasks if t.pool == "duckdb_writer"}
+    assert writers == {"load_raw", "dbt_build", "publish"}
+
+
+def test_dags_have_no_cycles(dagbag):
+    for dag in dagbag.dags.values():
+        order = dag.topological_sort()
+        assert len(order) == len(dag.tasks), dag.dag_id
+
+
+@pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS.glob("*.py")))
+def test_each_dag_file_parses_in_under_a_second(dag_file):
+    """Parse time without the Airflow import itself (paid once by the DAG processor)."""
+    code = (
+        "import time, importlib.util, airflow.sdk\n"
+        "spec = importlib.util.spec_from_file_location('m', r'%s')\n"
+        "m = importlib.util.module_from_spec(spec)\n"
+        "t = time.perf_counter(); spec.loader.exec_module(m); print(time.perf_counter() - t)\n"
+    ) % (DAGS / dag_file)
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert float(out.stdout.strip().splitlines()[-1]) < 1.0, out.stdout
+    assert time.perf_counter() - started < 60
+
+
+def test_dag_files_import_nothing_heavy_at_parse_time():
+    code = (
+        "import sys, runpy\n"
+        "for f in %r: runpy.run_path(f)\n"
+        "heavy = [m for m in ('pandas', 'duckdb', 'dbt', 'great_expectations', 'pyarrow') "
+        "if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    ) % [str(p) for p in DAGS.glob("*.py")]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    heavy = [line for line in out.stdout.splitlines() if line.startswith("HEAVY=")]
+    assert heavy == ["HEAVY="], out.stdout

@@ -1,0 +1,71 @@
+"""The HTML report renders in a real headless browser without console errors, and prints to PDF.
+
+Skipped — with the reason — when Chromium is not installed (CI installs the Debian packages
+``chromium`` and ``fonts-noto-cjk``). The screenshot stays in ``test-artifacts/`` for a human look.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import image
+
+from patentflow.core.settings import Settings
+from patentflow.report.browser import find_chromium, headless_command, print_to_pdf
+from patentflow.report.build import generate_report
+from patentflow.report.period import ReportPeriod
+from tests.support.paths import ARTIFACTS
+from tests.support.published_home import build_published_home
+
+CHROMIUM = find_chromium()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless render test needs Chromium: no chromium/chromium-browser/google-chrome on "
+           "PATH (apt-get install -y chromium fonts-noto-cjk)")
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory) -> Path:
+    home = build_published_home(tmp_path_factory.mktemp("render_home"))
+    settings = Settings(home=home, drop_dir=home / "drop")
+    return generate_report(settings, ReportPeriod.parse("2025-06"), pdf=False).html
+
+
+@needs_chromium
+def test_the_report_renders_without_console_errors_and_is_not_blank(html, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "report-2025-06.png"
+    screenshot.unlink(missing_ok=True)
+    command = [*headless_command(CHROMIUM, tmp_path / "profile"),
+               f"--screenshot={screenshot}", "--window-size=1280,4000",
+               "--enable-logging=stderr", "--v=0", html.as_uri()]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    console = [line for line in result.stderr.splitlines()
+               if re.search(r"CONSOLE|Uncaught|ERR_FILE_NOT_FOUND|net::ERR", line)]
+    assert console == []
+    pixels = image.imread(screenshot)[..., :3]
+    assert pixels.shape[:2] == (4000, 1280)
+    dark = (pixels.mean(axis=2) < 0.5).mean()
+    assert 0.005 < dark < 0.5, f"share of dark pixels {dark:.4f}: blank or broken page"
+    assert np.unique(pixels.reshape(-1, 3), axis=0).shape[0] > 16  # charts, not flat colour
+
+
+@needs_chromium
+def test_the_report_prints_to_a_pdf(html, tmp_path):
+    pdf, reason = print_to_pdf(html, tmp_path / "report.pdf")
+    assert reason == "" and pdf is not None
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf.stat().st_size > 20_000
+
+
+def test_without_chromium_the_pdf_is_skipped_with_a_reason(html, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("PATENTFLOW_CHROMIUM", "no-such-browser-binary")
+    pdf, reason = print_to_pdf(html, tmp_path / "report.pdf")
+    assert pdf is None and "no Chromium found" in reason
+    assert "no Chromium found" in caplog.text
+    assert not (tmp_path / "report.pdf").exists()

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: builders, fakes, fixture warehouses and the independent oracle."""
