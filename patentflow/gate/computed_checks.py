@@ -24,7 +24,6 @@ from patentflow.warehouse.catalog import (
 INDICATOR_VALUES = "marts.indicator_values"
 SUITE = "computed.indicator_values"
 MAX_EXAMPLES = 10
-REGION_JSON_PATTERN = r'"region_code"\s*:\s*"(3701[0-9]{2})"'
 
 
 def _indicator_frame(con: duckdb.DuckDBPyConnection, columns: list[str]) -> pd.DataFrame:
@@ -54,7 +53,10 @@ def check_district_coverage(con: duckdb.DuckDBPyConnection, config: GateConfig) 
 
 
 def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> set[str] | None:
-    """3701xx codes in the raw layer outside the listed districts; None when no table is there."""
+    """City codes (the city's prefix + 2 digits) in the raw layer outside the listed districts;
+    None when no table is there to scan."""
+    city_pattern = f"{config.city_code}__"
+    json_pattern = r'"region_code"\s*:\s*"(' + config.city_code + r'[0-9]{2})"'
     found: set[str] = set()
     scanned = False
     listed = set(config.districts)
@@ -69,7 +71,7 @@ def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> s
             value = f"CAST({quote_ident(column)} AS VARCHAR)"
             rows = con.execute(
                 f"SELECT DISTINCT {value} FROM {qualified(table)} "  # noqa: S608
-                f"WHERE {value} LIKE '3701__'"
+                f"WHERE {value} LIKE ?", [city_pattern],
             ).fetchall()
             found |= {row[0] for row in rows}
         for column in kinds.get("json", []):
@@ -80,7 +82,7 @@ def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> s
             rows = con.execute(
                 f"SELECT DISTINCT unnest(regexp_extract_all({value}, ?, 1)) "  # noqa: S608
                 f"FROM {qualified(table)}",
-                [REGION_JSON_PATTERN],
+                [json_pattern],
             ).fetchall()
             found |= {row[0] for row in rows}
     return (found - listed) if scanned else None

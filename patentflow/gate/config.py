@@ -1,4 +1,4 @@
-"""The gate's configuration (``expectations/gate.yml``) and the versioned suite files.
+"""The gate's configuration (``expectations/gate.yml`` plus the reference seeds) and the suites.
 
 Thresholds and severities live in one YAML file so that an operator can tighten or relax the gate
 without touching code; the suites themselves are GX suite JSON files next to it.
@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from patentflow.core import reference
 from patentflow.core.settings import load_settings
 from patentflow.gate.result import ERROR, SEVERITIES, WARN
 
@@ -51,17 +52,21 @@ def load_gate_config(directory: Path | None = None) -> GateConfig:
         json.loads(path.read_text(encoding="utf-8"))
         for path in sorted((base / "suites").glob("*.json"))
     ]
+    catalogue = list(reference.indicators().values())
     return GateConfig(
         thresholds=dict(raw["thresholds"]),
         severities=dict(raw.get("severities") or {}),
         row_count_tables=list(raw.get("row_count_tables") or []),
         public_schemas=dict(raw["public_schemas"]),
-        districts=[str(code) for code in raw["districts"]],
-        city_code=str(raw["city_code"]),
-        city_only_indicators=list(raw.get("city_only_indicators") or []),
-        growth_indicators=list(raw.get("growth_indicators") or []),
-        additive_value_indicators=list(raw.get("additive_value_indicators") or []),
-        additive_ratio_indicators=list(raw.get("additive_ratio_indicators") or []),
+        districts=[region.code for region in reference.districts()],
+        city_code=reference.city().code,
+        city_only_indicators=[i.id for i in catalogue if i.total_only],
+        # growth rates may be negative or above 100: excluded from the 0..100 rate check
+        growth_indicators=[i.id for i in catalogue if i.is_growth],
+        # district rows add up to the city row (city >= sum, equal when no unlisted code)
+        additive_value_indicators=[i.id for i in catalogue if i.is_additive and not i.total_only],
+        # rates whose numerator and denominator are additive counts (PAT-03's population is not)
+        additive_ratio_indicators=[i.id for i in catalogue if i.is_ratio],
         region_code_columns=dict(raw.get("region_code_columns") or {}),
         suites=suites,
     )

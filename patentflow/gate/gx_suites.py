@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from patentflow.core import reference
 from patentflow.gate.config import GX_SEVERITY, GateConfig
 from patentflow.gate.result import ERROR, WARN, Check, jsonable
 from patentflow.warehouse.catalog import column_types, qualified, quote_ident, table_exists
@@ -180,11 +181,27 @@ def _type_check(con: duckdb.DuckDBPyConnection, suite_def: dict[str, Any], table
                  success=not wrong, observed=len(wrong), details=wrong or None)
 
 
+def reference_parameters() -> dict[str, list[str]]:
+    """The value sets the suites check, from the seeds (``{"$PARAMETER": name}`` in a suite):
+    ``enumeration__<name>``, ``regions__published`` and ``catalogue__indicator_id|unit``."""
+    values = {f"enumeration__{name}": sorted(reference.enumeration(name))
+              for name in reference.enumeration_names()}
+    values["enumeration__party_type"] = sorted(reference.party_types())
+    values["enumeration__contract_category"] = [t.category for t in reference.contract_types()]
+    values["enumeration__industry_chain"] = list(reference.industry_chains())
+    values["regions__published"] = [region.code for region in reference.regions()]
+    catalogue = reference.indicators().values()
+    values["catalogue__indicator_id"] = [i.id for i in catalogue]
+    values["catalogue__unit"] = sorted({i.unit for i in catalogue})
+    return values
+
+
 def run_suites(con: duckdb.DuckDBPyConnection, config: GateConfig,
                docs_dir: Path) -> tuple[list[Check], Path | None]:
     """Validate every suite of ``config``; returns the checks and the Data Docs index path."""
     checks: list[Check] = []
-    parameters = {"max_quarantine_rate": config.threshold("max_quarantine_rate")}
+    parameters = {"max_quarantine_rate": config.threshold("max_quarantine_rate"),
+                  **reference_parameters()}
     docs_dir.mkdir(parents=True, exist_ok=True)
     try:
         runner = SuiteRunner(docs_dir)

@@ -72,7 +72,7 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
     2025 growth target).
     """
     goal = target.value
-    if period.end < target.start:
+    if period.end < target.progress_start:
         return TargetProgress(target, None, None, None, None, d.STATUS_NOT_STARTED)
     passed = period.end >= target.deadline
     if passed or target.indicator_id in d.YEAR_ONLY or period.kind == "year":
@@ -85,14 +85,14 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
     if not pd.isna(row.get("target_value")):
         goal = float(row["target_value"])
     value, as_of = float(row["value"]), row["period_end"]
-    if target.basis == "growth":
+    if target.progress_basis == "growth":
         num, den = row["numerator"], row["denominator"]
         progress = (100.0 * num / (den * (1 + goal / 100.0))
                     if not pd.isna(num) and not pd.isna(den) and den else None)
     else:
         progress = 100.0 * value / goal if goal else None
-    total_days = (target.deadline - target.start).days
-    elapsed = min(max((as_of - target.start).days + 1, 0), total_days + 1)
+    total_days = (target.deadline - target.progress_start).days
+    elapsed = min(max((as_of - target.progress_start).days + 1, 0), total_days + 1)
     expected = 100.0 * elapsed / (total_days + 1)
     met = value >= goal - 1e-9
     if met:
@@ -106,9 +106,9 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
 
 def targets_section(values: Values, period: ReportPeriod) -> Section:
     results = [target_progress(values, period, t) for t in d.TARGETS]
-    rows = [[r.target.label, r.target.indicator_id, _name(r.target.indicator_id),
+    rows = [[r.target.label_zh, r.target.indicator_id, _name(r.target.indicator_id),
              values.unit(r.target.indicator_id),
-             f"{'≥' if r.target.comparison == '>=' else '='}{r.target.value:,.0f}",
+             f"{'≥' if r.target.comparator == '>=' else '='}{r.target.value:,.0f}",
              r.target.deadline.isoformat(), r.as_of.isoformat() if r.as_of else "—", r.value,
              r.progress, r.expected, r.status] for r in results]
     table = Table("目标进度一览", [

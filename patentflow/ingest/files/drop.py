@@ -18,7 +18,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ class DeliveredFile:
     entity: str
     sort_key: tuple[Any, ...]
     extra: dict[str, Any]
-    file_year: int | None = None
+    file_month: date | None = None  # contract files: the month of 登记日期 the file covers
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,8 @@ class FileOutcome:
     already_ingested: bool = False
 
 
-def classify_name(kind: DropKind, name: str) -> tuple[str, dict[str, Any], tuple, int | None]:
-    """Entity, file-derived columns, processing order and file year from a delivered name.
+def classify_name(kind: DropKind, name: str) -> tuple[str, dict[str, Any], tuple, date | None]:
+    """Entity, file-derived columns, processing order and file month from a delivered name.
 
     Raises :class:`FileRejected` (``unexpected_file_name``) when the name is not the contract's.
     """
@@ -162,7 +162,7 @@ def classify_name(kind: DropKind, name: str) -> tuple[str, dict[str, Any], tuple
             raise FileRejected("unexpected_file_name", "expected contracts_YYYY-MM[_rN].csv|.xlsx")
         year, month, reissue = int(match.group(1)), match.group(2), int(match.group(3) or 0)
         extra = {"_file_month": f"{year}-{month}", "_reissue": reissue}
-        return "tech_contracts", extra, (year, month, reissue, name), year
+        return "tech_contracts", extra, (year, month, reissue, name), date(year, int(month), 1)
     match = REFERENCE_NAME.fullmatch(name)
     if match is None:
         raise FileRejected("unexpected_file_name", "expected <kind>_YYYYMMDD.csv")
@@ -222,12 +222,12 @@ def scan_drop(drop_dir: Path, kind: DropKind) -> tuple[list[DeliveredFile], list
             continue
         try:
             path = resolve_drop_file(drop_dir, name)
-            entity, extra, order, year = classify_name(kind, name)
+            entity, extra, order, file_month = classify_name(kind, name)
         except FileRejected as exc:
             refused.append(Refusal(name, exc.reason_code, exc.reason))
             continue
         delivered_at = path.stat().st_mtime_ns  # delivery time: the owner writes files in order
-        ready.append(DeliveredFile(name, path, entity, (delivered_at, *order), extra, year))
+        ready.append(DeliveredFile(name, path, entity, (delivered_at, *order), extra, file_month))
     ready.sort(key=lambda f: f.sort_key)
     return ready, refused
 
@@ -470,7 +470,7 @@ def _validate_parsed(
         pre_codes[n_rows - 1] = "truncated_file"
     spec = ENTITY_SPECS[delivered.entity]
     validated = validate_columns(
-        spec, columns, n_rows, context={"file_year": delivered.file_year}, pre_codes=pre_codes
+        spec, columns, n_rows, context={"file_month": delivered.file_month}, pre_codes=pre_codes
     )
     key_fields = RAW_TABLES[delivered.entity].record_key_fields
     key_columns = [columns[name].to_pylist() for name in key_fields]

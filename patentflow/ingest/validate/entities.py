@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from patentflow.core.reference import contract_types
 from patentflow.ingest.validate import enumerations
 from patentflow.ingest.validate.engine import (
     CheckResult,
@@ -43,18 +44,23 @@ def _tech_not_above_turnover(cleaned: dict[str, pa.Array], context: dict[str, An
     )
 
 
-def _licence_category_from_2026(
+def _category_valid_for_the_file(
     cleaned: dict[str, pa.Array], context: dict[str, Any]
 ) -> CheckResult:
-    """技术许可 exists only in files from 2026 on: in an older month it is outside the enum."""
+    """A 合同类别 exists only in files of months from its ``valid_from`` on (contract-type seed):
+    技术许可 was split from 技术转让 for files from 2026 on; before, it is outside the enum."""
     category = cleaned["contract_category"]
     codes = no_failures(len(category))
-    file_year = context.get("file_year")
-    if file_year is not None and file_year < enumerations.LICENSE_CATEGORY_FIRST_YEAR:
-        licence = to_mask(pc.equal(category, enumerations.LICENSE_CATEGORY))
-        mark_failures(codes, licence, "invalid_enum")
+    file_month = context.get("file_month")
+    not_yet = sorted(t.category for t in contract_types()
+                     if t.valid_from is not None and file_month is not None
+                     and file_month < t.valid_from)
+    if not_yet:
+        early = to_mask(pc.is_in(category, value_set=pa.array(not_yet, type=pa.string())))
+        mark_failures(codes, early, "invalid_enum")
     return CheckResult(
-        codes, lambda i: f"合同类别={enumerations.LICENSE_CATEGORY!r} in a file before 2026"
+        codes,
+        lambda i: f"合同类别={category[i].as_py()!r} is not valid in a file of {file_month:%Y-%m}",
     )
 
 
@@ -184,7 +190,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
                 F("tech_field", "text"),
                 F("status", "enum", True, enumerations.CONTRACT_STATUSES),
             ),
-            (_tech_not_above_turnover, _licence_category_from_2026),
+            (_tech_not_above_turnover, _category_valid_for_the_file),
         ),
         EntitySpec(
             "organizations",

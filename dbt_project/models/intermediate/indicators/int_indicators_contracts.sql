@@ -6,7 +6,7 @@ with
 contracts as (
 
     select * from {{ ref('int_tech_contracts_deduplicated') }}
-    where contract_status = '有效'
+    where contract_status in {{ enumeration_codes('contract_status', 'in_force') }}
         and registration_date is not null
 
 ),
@@ -20,8 +20,8 @@ classified as (
         contract_category,
         turnover_wan,
         tech_transaction_wan,
-        {{ list_has_item('ip_types', '专利') }} as involves_patents,
-        seller_type in ('高等院校', '科研机构') as is_sold_by_univ_inst
+        {{ list_has_role('ip_types', 'ip_type', 'patent') }} as involves_patents,
+        seller_type in {{ enumeration_codes('seller_type', 'univ_inst') }} as is_sold_by_univ_inst
     from contracts
 
 ),

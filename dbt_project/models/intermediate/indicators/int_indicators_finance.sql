@@ -6,7 +6,7 @@ with
 pledges as (
 
     select * from {{ ref('int_pledges_deduplicated') }}
-    where pledge_status <> 'cancelled'
+    where pledge_status not in {{ enumeration_codes('pledge_status', 'void') }}
         and registration_date is not null
 
 ),

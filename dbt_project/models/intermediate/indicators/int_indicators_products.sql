@@ -20,7 +20,7 @@ measures as (
     select
         {{ measure_columns('PIP-01', 'data_year_start', 'region_code') }}
     from products
-    where product_status = 'certified'
+    where product_status in {{ enumeration_codes('product_status', 'recognition') }}
 
     union all
 
@@ -28,14 +28,14 @@ measures as (
         {{ measure_columns('PIP-02', 'data_year_start', 'region_code',
             amount='output_value_wan') }}
     from products
-    where product_status = 'certified'
+    where product_status in {{ enumeration_codes('product_status', 'recognition') }}
 
     union all
 
     select
         {{ measure_columns('PIP-03', 'data_year_start', 'region_code') }}
     from products
-    where product_status in ('filed', 'certified')
+    where product_status in {{ enumeration_codes('product_status', ['filing', 'recognition']) }}
 
 ),
 

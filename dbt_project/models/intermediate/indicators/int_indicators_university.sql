@@ -137,7 +137,7 @@ uptakes_by_owner as (
     left join patents
         on patents.application_no = open_licence_uptakes.application_no
     where {{ is_jinan_region('owners.first_owner_region_code') }}
-        and owners.first_owner_party_type in ('university', 'research_institute')
+        and owners.first_owner_party_type in {{ univ_inst_party_types() }}
 
 ),
 

@@ -15,21 +15,21 @@ events as (
 contracts as (
 
     select * from {{ ref('int_tech_contracts_deduplicated') }}
-    where contract_status = '有效'
+    where contract_status in {{ enumeration_codes('contract_status', 'in_force') }}
 
 ),
 
 pledges as (
 
     select * from {{ ref('int_pledges_deduplicated') }}
-    where pledge_status <> 'cancelled'
+    where pledge_status not in {{ enumeration_codes('pledge_status', 'void') }}
 
 ),
 
 products as (
 
     select * from {{ ref('int_intensive_products_deduplicated') }}
-    where product_status in ('filed', 'certified')
+    where product_status in {{ enumeration_codes('product_status', ['filing', 'recognition']) }}
 
 ),
 

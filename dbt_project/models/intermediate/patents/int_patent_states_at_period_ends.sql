@@ -125,12 +125,12 @@ joined as (
             as first_owner_is_jinan,
         coalesce(
             {{ is_jinan_region('owners.first_owner_region_code') }}
-            and owners.first_owner_party_type in ('university', 'research_institute'),
+            and owners.first_owner_party_type in {{ univ_inst_party_types() }},
             false
         ) as first_owner_is_jinan_univ_inst,
         coalesce(
             {{ is_jinan_region('patents.first_applicant_region_code') }}
-            and patents.first_applicant_party_type in ('university', 'research_institute'),
+            and patents.first_applicant_party_type in {{ univ_inst_party_types() }},
             false
         ) as first_applicant_is_jinan_univ_inst,
         coalesce(patents.meets_sei_criterion, false) as meets_sei_criterion,

@@ -56,7 +56,7 @@ final as (
     select
         patents.application_no,
         patents.patent_type,
-        patents.patent_type = 'invention' as is_invention,
+        patents.patent_type in {{ enumeration_codes('patent_type', 'invention_patent') }} as is_invention,
         patents.title,
         patents.application_date,
         patents.grant_date,

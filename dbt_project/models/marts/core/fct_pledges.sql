@@ -54,7 +54,7 @@ final as (
         cast(pledges.loan_amount_wan as decimal(18, 4)) as loan_amount_wan,
         cast(pledges.term_months as integer) as term_months,
         pledges.pledge_status,
-        pledges.pledge_status <> 'cancelled' as is_counted,
+        pledges.pledge_status not in {{ enumeration_codes('pledge_status', 'void') }} as is_counted,
         pledges.release_date
     from pledges
     left join pledgor_windows

@@ -29,11 +29,11 @@ final as (
         cast(turnover_wan as decimal(18, 4)) as turnover_wan,
         cast(tech_transaction_wan as decimal(18, 4)) as tech_transaction_wan,
         ip_types,
-        {{ list_has_item('ip_types', '专利') }} as involves_patents,
+        {{ list_has_role('ip_types', 'ip_type', 'patent') }} as involves_patents,
         patent_application_nos,
         tech_field,
         contract_status,
-        contract_status = '有效' as is_counted,
+        contract_status in {{ enumeration_codes('contract_status', 'in_force') }} as is_counted,
         file_month,
         file_reissue,
         delivery_seq

@@ -1,0 +1,219 @@
+"""The project's reference data, read from the dbt seeds: the one place each fact lives.
+
+Regions, the indicator catalogue, the plan's targets, the industry chains and the enumerations of
+the source contract are dbt seeds (``dbt_project/seeds/``): dbt loads them into the warehouse for
+the models, and this module reads the same CSV files for Python consumers (ingestion validation,
+the gate, the report, the sandbox). Nothing else in the repository spells a district code, a
+target or an enumeration's values (``tests/architecture`` checks it).
+
+The files are small and never change while a process runs: each is read once and cached.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from patentflow.core.settings import SEEDS_DIR
+
+
+def _rows(name: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    with (seeds_dir / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return [{key: (value or "").strip() for key, value in row.items()}
+                for row in csv.DictReader(handle)]
+
+
+def _flag(text: str) -> bool:
+    return text.lower() == "true"
+
+
+# --- regions ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str  # city | district | county | functional_zone
+
+
+@cache
+def regions() -> tuple[Region, ...]:
+    """Every reporting region: the city first, then its districts in code order."""
+    found = [Region(r["region_code"], r["name_zh"], r["name_en"], r["kind"])
+             for r in _rows("regions")]
+    return tuple(sorted(found, key=lambda r: (r.kind != "city", r.code)))
+
+
+def city() -> Region:
+    return next(r for r in regions() if r.kind == "city")
+
+
+def districts() -> tuple[Region, ...]:
+    return tuple(r for r in regions() if r.kind != "city")
+
+
+def region_names() -> dict[str, str]:
+    return {r.code: r.name_zh for r in regions()}
+
+
+# --- indicators -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the catalogue (``indicator_catalogue.csv``)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    unit: str
+    kind: str  # stock | flow | rate
+    value_method: str  # count | sum | distinct_count | percent | per_10k | growth
+    period_types: tuple[str, ...]
+    region_attribution: str
+    is_additive: bool
+    breakdown_dimensions: tuple[str, ...]
+    sort_order: int
+
+    @property
+    def total_only(self) -> bool:
+        """Published for the jurisdiction's total only (records carry no region)."""
+        return self.region_attribution == "city only"
+
+    @property
+    def is_ratio(self) -> bool:
+        """A percentage of two additive counts (numerator and denominator published)."""
+        return self.value_method == "percent"
+
+    @property
+    def is_growth(self) -> bool:
+        return self.value_method == "growth"
+
+    @property
+    def year_only(self) -> bool:
+        return self.period_types == ("year",)
+
+    @property
+    def summable_over_time(self) -> bool:
+        """Month values of a flow add up to the year's (not for distinct counts or rates)."""
+        return self.kind == "flow" and self.value_method in {"count", "sum"}
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part for part in text.split(";") if part)
+
+
+@cache
+def indicators() -> dict[str, Indicator]:
+    """The catalogue in display order, by id."""
+    items = [Indicator(
+        id=r["indicator_id"], name_zh=r["name_zh"], name_en=r["name_en"],
+        definition_zh=r["definition_zh"], unit=r["unit"], kind=r["kind"],
+        value_method=r["value_method"], period_types=_split(r["period_types"]),
+        region_attribution=r["region_attribution"], is_additive=_flag(r["is_additive"]),
+        breakdown_dimensions=_split(r["breakdown_dimensions"]), sort_order=int(r["sort_order"]),
+    ) for r in _rows("indicator_catalogue")]
+    return {i.id: i for i in sorted(items, key=lambda i: i.sort_order)}
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """A goal a plan sets (``indicator_targets.csv``).
+
+    ``progress_start`` is when progress towards the goal starts counting, so a future deadline can
+    be judged against pro-rata (linear) progress; ``progress_basis`` says what the progress share
+    is: ``value`` (value ÷ target) or ``growth`` (numerator ÷ (denominator × (1 + target/100)),
+    i.e. the share of the turnover the growth target needs).
+    """
+
+    indicator_id: str
+    region_code: str
+    deadline: date
+    comparator: str  # ">=" or "="
+    value: float
+    label_zh: str
+    progress_start: date
+    progress_basis: str
+
+
+@cache
+def targets() -> tuple[Target, ...]:
+    return tuple(Target(
+        indicator_id=r["indicator_id"], region_code=r["region_code"],
+        deadline=date.fromisoformat(r["nominal_period_end"]), comparator=r["comparator"],
+        value=float(r["target_value"]), label_zh=r["source_note"],
+        progress_start=date.fromisoformat(r["progress_start"]),
+        progress_basis=r["progress_basis"],
+    ) for r in _rows("indicator_targets"))
+
+
+# --- classifications --------------------------------------------------------------------------
+
+@cache
+def industry_chains() -> dict[str, str]:
+    """Chain code -> Chinese name, the plan's chains first and ``other`` last, as in the seed."""
+    return {r["industry_chain"]: r["name_zh"] for r in _rows("industry_chains")}
+
+
+@cache
+def party_types() -> dict[str, str]:
+    return {r["party_type"]: r["name_zh"] for r in _rows("party_types")}
+
+
+@cache
+def univ_inst_party_types() -> frozenset[str]:
+    """The party types that make a party a university or research institute."""
+    return frozenset(r["party_type"] for r in _rows("party_types") if _flag(r["is_univ_inst"]))
+
+
+@dataclass(frozen=True)
+class ContractType:
+    category: str
+    name_en: str
+    valid_from: date | None  # files registered before this day may not carry it
+
+
+@cache
+def contract_types() -> tuple[ContractType, ...]:
+    return tuple(ContractType(r["contract_category"], r["name_en"],
+                              date.fromisoformat(r["valid_from"]) if r["valid_from"] else None)
+                 for r in sorted(_rows("contract_types"), key=lambda r: int(r["sort_order"])))
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    enumeration: str
+    code: str
+    role: str
+    name_zh: str
+
+
+@cache
+def _enumerations() -> tuple[EnumValue, ...]:
+    return tuple(EnumValue(r["enumeration"], r["code"], r["role"], r["name_zh"])
+                 for r in _rows("enumerations"))
+
+
+def enumeration(name: str, role: str | None = None) -> frozenset[str]:
+    """The codes of one enumeration of the source contract (optionally only those of a role)."""
+    codes = frozenset(v.code for v in _enumerations()
+                      if v.enumeration == name and (role is None or v.role == role))
+    if not codes:
+        raise KeyError(f"no enumeration {name!r}" + (f" with role {role!r}" if role else ""))
+    return codes
+
+
+def enumeration_code(name: str, role: str) -> str:
+    """The single code that plays ``role`` in ``name`` (e.g. the in-force contract status)."""
+    (code,) = enumeration(name, role)
+    return code
+
+
+def enumeration_names() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.enumeration for v in _enumerations()))
