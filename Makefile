@@ -11,7 +11,8 @@ AS_OF ?=
 SCALE ?= 0.02
 # Tests run in parallel, one worker per core of the 2-core machine.
 TEST_WORKERS ?= 2
-PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+# loadfile keeps a module on one worker, so its module-scoped fixtures are built once.
+PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 PATENTFLOW_HOME ?= $(CURDIR)/.patentflow
 export PATENTFLOW_HOME
 
@@ -36,7 +37,7 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(PYTEST) -m "not e2e"
+	$(PYTEST) -m "not e2e" --hypothesis-profile=fast
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

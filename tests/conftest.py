@@ -7,7 +7,8 @@ directory before any test module is imported (importing Airflow without ``AIRFLO
 lists it.
 
 Markers: every test under ``e2e/``, ``drills/`` and ``tooling/`` is marked ``e2e`` (it runs the
-pipeline, kills it, or starts the production shape); ``make test-fast`` deselects them.
+pipeline, kills it, or starts the production shape); ``make test-fast`` deselects them and runs
+the property tests with the ``fast`` hypothesis profile (``tests/support/properties.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.support import properties  # noqa: F401 - registers the hypothesis profiles
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="patentflow-tests-"))
 _HOME = _SESSION_DIR / "home"

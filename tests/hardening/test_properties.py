@@ -26,6 +26,7 @@ from patentflow.ingest.pipeline import ingest_tech_contracts
 from patentflow.ingest.validate.engine import REASON_CODES
 from patentflow.ingest.validate.records import validate_api_records
 from tests.support.builders import HEADER, contract
+from tests.support.properties import examples
 
 # every code point, lone surrogates included (JSON "\ud800" escapes decode to them)
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
@@ -50,7 +51,7 @@ def _items(entity: str) -> st.SearchStrategy:
 
 
 @pytest.mark.parametrize("entity", sorted(FIELDS))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_api_page_lands_or_is_quarantined_with_a_reason(entity: str, data) -> None:
     items = data.draw(_items(entity))
@@ -74,7 +75,7 @@ def test_any_api_page_lands_or_is_quarantined_with_a_reason(entity: str, data) -
 CELL = st.text(st.characters(codec="utf-8"), max_size=30)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     cells=st.lists(st.lists(CELL, min_size=1, max_size=len(HEADER) + 2), min_size=1, max_size=5),
     names=st.lists(CELL, min_size=1, max_size=3),
@@ -103,7 +104,7 @@ def test_any_csv_cells_land_or_are_quarantined_and_reconcile(cells, names, encod
         assert {code for file in reasons for code in file} <= set(REASON_CODES)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=st.binary(max_size=400), xlsx=st.booleans())
 def test_any_bytes_as_a_delivered_file_land_or_are_refused(body: bytes, xlsx: bool) -> None:
     name = "contracts_2025-03.xlsx" if xlsx else "contracts_2025-03.csv"

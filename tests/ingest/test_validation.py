@@ -20,6 +20,7 @@ from patentflow.ingest.validate.enumerations import INDUSTRY_CHAINS
 from patentflow.ingest.validate.records import validate_record
 from tests.support.builders import legal_event, patent, pledge
 from tests.support.paths import REPO
+from tests.support.properties import examples
 
 _REPO = REPO
 _SHARED = _REPO.parent / "shared" / "reference"
@@ -189,7 +190,7 @@ def _record_strategy(entity: str) -> st.SearchStrategy:
 @pytest.mark.parametrize(
     "entity", ["patents", "legal_events", "pledges", "insurance_policies", "roadshows"]
 )
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_api_record_is_loaded_or_quarantined_with_a_reason(entity: str, data) -> None:
     record = data.draw(_record_strategy(entity))
@@ -204,7 +205,7 @@ def test_any_api_record_is_loaded_or_quarantined_with_a_reason(entity: str, data
     "entity",
     ["tech_contracts", "organizations", "population", "inventory_returns", "intensive_products"],
 )
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=st.data())
 def test_any_file_row_is_loaded_or_quarantined_with_a_reason(entity: str, data) -> None:
     spec = ENTITY_SPECS[entity]
@@ -235,7 +236,7 @@ appno_like = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(values=st.lists(st.one_of(st.none(), appno_like), max_size=20))
 def test_vectorised_application_numbers_agree_with_the_scalar_rule(values) -> None:
     normalised, codes = normalise_application_nos(values)

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from patentflow.release.registry import INDICATOR_KEY, revisions_between
+from tests.support.properties import examples
 
 KEYS = [("PAT-01", "year", date(2024, 1, 1), region, breakdown)
         for region in ("3701", "370102", "370176")
@@ -29,7 +30,7 @@ def same(a: float | None, b: float | None) -> bool:
     return a_null == b_null and (a_null or abs(a - b) <= 1e-9)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(old=RELEASE, new=RELEASE)
 def test_applying_the_revisions_to_the_old_release_gives_the_new_one(old: dict, new: dict) -> None:
     changes = revisions_between(frame(old), frame(new), include_added=True)
@@ -53,7 +54,7 @@ def test_applying_the_revisions_to_the_old_release_gives_the_new_one(old: dict, 
     assert all(same(rebuilt[key], new[key]) for key in new)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(values=RELEASE)
 def test_a_release_has_no_revisions_against_itself(values: dict) -> None:
     assert revisions_between(frame(values), frame(values), include_added=True).empty

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from devtools.raw_fixture import build_raw_fixture
+from tests.support.built_fixture import built_fixture
 from tests.support.paths import REPO
 
 DBT_PROJECT = REPO / "dbt_project"
@@ -41,12 +42,10 @@ def run_dbt(command: list[str], warehouse: Path, work_dir: Path,
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    work_dir = tmp_path_factory.mktemp("dbt_build")
-    path = build_raw_fixture(work_dir / "build.duckdb")
-    result = run_dbt(["build"], path, work_dir)
-    assert result.returncode == 0, result.stdout[-6000:]
-    con = duckdb.connect(str(path), read_only=True)
+def warehouse(tmp_path_factory: pytest.TempPathFactory,
+              worker_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(built_fixture(tmp_path_factory, worker_id).warehouse),
+                         read_only=True)
     yield con
     con.close()
 

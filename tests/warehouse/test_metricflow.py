@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from devtools.raw_fixture import build_raw_fixture
+from tests.support.built_fixture import built_fixture
 from tests.support.paths import REPO
 from tests.warehouse.test_dbt_build import AS_OF, DISTRICTS
 
@@ -66,16 +66,14 @@ class Project:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+def project(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Project]:
+    """MetricFlow over the session's fixture build: its project copy (whose target/ holds the
+    semantic manifest) and a private copy of the warehouse (mf opens it read-write)."""
+    shared = built_fixture(tmp_path_factory, worker_id)
     work = tmp_path_factory.mktemp("metricflow")
     root = _copy_project(work / "dbt_project")
-    warehouse = build_raw_fixture(work / "build.duckdb")
-    built = Project(root, warehouse)
-    done = subprocess.run(
-        [str(DBT), "build", "--project-dir", str(root), "--profiles-dir", str(root),
-         "--vars", f"{{as_of: '{AS_OF}', release_id: metricflow-test}}"],
-        cwd=root, env=built.env, capture_output=True, text=True, timeout=900, check=False)
-    assert done.returncode == 0, done.stdout[-6000:]
+    shutil.copytree(shared.project / "target", root / "target")
+    built = Project(root, shared.copy_to(work / "build.duckdb"))
     assert (root / "target" / "semantic_manifest.json").is_file()
     yield built
 
