@@ -57,6 +57,12 @@ def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> s
     None when no table is there to scan."""
     city_pattern = f"{config.city_code}__"
     json_pattern = r'"region_code"\s*:\s*"(' + config.city_code + r'[0-9]{2})"'
+    # A plain column holds the code itself; a JSON party column holds "region_code": "<code>".
+    queries = {
+        "plain": ("SELECT DISTINCT {value} FROM {table} WHERE {value} LIKE ?", city_pattern),
+        "json": ("SELECT DISTINCT unnest(regexp_extract_all({value}, ?, 1)) FROM {table}",
+                 json_pattern),
+    }
     found: set[str] = set()
     scanned = False
     listed = set(config.districts)
@@ -64,27 +70,14 @@ def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> s
         if not table_exists(con, table):
             continue
         present = column_types(con, table)
-        for column in kinds.get("plain", []):
-            if column not in present:
-                continue
-            scanned = True
-            value = f"CAST({quote_ident(column)} AS VARCHAR)"
-            rows = con.execute(
-                f"SELECT DISTINCT {value} FROM {qualified(table)} "  # noqa: S608
-                f"WHERE {value} LIKE ?", [city_pattern],
-            ).fetchall()
-            found |= {row[0] for row in rows}
-        for column in kinds.get("json", []):
-            if column not in present:
-                continue
-            scanned = True
-            value = f"CAST({quote_ident(column)} AS VARCHAR)"
-            rows = con.execute(
-                f"SELECT DISTINCT unnest(regexp_extract_all({value}, ?, 1)) "  # noqa: S608
-                f"FROM {qualified(table)}",
-                [json_pattern],
-            ).fetchall()
-            found |= {row[0] for row in rows}
+        for kind, (template, pattern) in queries.items():
+            for column in kinds.get(kind, []):
+                if column not in present:
+                    continue
+                scanned = True
+                statement = template.format(value=f"CAST({quote_ident(column)} AS VARCHAR)",
+                                            table=qualified(table))
+                found |= {row[0] for row in con.execute(statement, [pattern]).fetchall()}
     return (found - listed) if scanned else None
 
 

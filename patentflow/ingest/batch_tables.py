@@ -77,6 +77,17 @@ def build_tables(
     return valid, quarantine.cast(QUARANTINE_SCHEMA)
 
 
+def _quarantine_row(batch: BatchInfo, *, extracted_at: datetime, checksum: str, row_number: int,
+                    record_json: str, record_key: str | None, reason_code: str,
+                    reason: str) -> dict[str, Any]:
+    return {
+        "_batch_id": batch.batch_id, "_source": batch.source, "_entity": batch.entity,
+        "_origin": batch.origin, "_extracted_at": extracted_at, "_checksum": checksum,
+        "_row_number": row_number, "_record": record_json, "record_key": record_key,
+        "reason_code": reason_code, "reason": reason,
+    }
+
+
 def file_level_rejection(
     batch: BatchInfo,
     *,
@@ -87,31 +98,18 @@ def file_level_rejection(
     checksum: str,
 ) -> pa.Table:
     """One quarantine row standing for a whole file that could not be read as records."""
-    return pa.Table.from_pylist(
-        [
-            {
-                "_batch_id": batch.batch_id,
-                "_source": batch.source,
-                "_entity": batch.entity,
-                "_origin": batch.origin,
-                "_extracted_at": extracted_at,
-                "_checksum": checksum,
-                "_row_number": 0,
-                "_record": record_json,
-                "record_key": batch.origin,
-                "reason_code": reason_code,
-                "reason": reason,
-            }
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
+    row = _quarantine_row(batch, extracted_at=extracted_at, checksum=checksum, row_number=0,
+                          record_json=record_json, record_key=batch.origin,
+                          reason_code=reason_code, reason=reason)
+    return pa.Table.from_pylist([row], schema=QUARANTINE_SCHEMA)
 
 
 def empty_valid(entity: str) -> pa.Table:
     return RAW_TABLES[entity].arrow_schema().empty_table()
 
 
-def malformed_rows_table(
+def with_malformed_rows(
+    quarantine: pa.Table,
     batch: BatchInfo,
     malformed: Sequence[Any],
     *,
@@ -119,22 +117,15 @@ def malformed_rows_table(
     checksum: str,
     truncated_row: int | None = None,
 ) -> pa.Table:
-    """Quarantine rows for ragged CSV rows (``MalformedRow``); the cut-off last row of a
-    truncated file is reported as ``truncated_file``."""
+    """``quarantine`` plus a row for each ragged CSV row (``MalformedRow``); the cut-off last row
+    of a truncated file is reported as ``truncated_file``."""
+    if not malformed:
+        return quarantine
     rows = [
-        {
-            "_batch_id": batch.batch_id,
-            "_source": batch.source,
-            "_entity": batch.entity,
-            "_origin": batch.origin,
-            "_extracted_at": extracted_at,
-            "_checksum": checksum,
-            "_row_number": row.row_number,
-            "_record": row.record_json,
-            "record_key": None,
-            "reason_code": "truncated_file" if row.row_number == truncated_row else row.reason_code,
-            "reason": row.reason,
-        }
+        _quarantine_row(batch, extracted_at=extracted_at, checksum=checksum,
+                        row_number=row.row_number, record_json=row.record_json, record_key=None,
+                        reason_code="truncated_file" if row.row_number == truncated_row
+                        else row.reason_code, reason=row.reason)
         for row in malformed
     ]
-    return pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA)
+    return pa.concat_tables([quarantine, pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA)])

@@ -31,7 +31,7 @@ from patentflow.ingest.batch_tables import (
     build_tables,
     empty_valid,
     file_level_rejection,
-    malformed_rows_table,
+    with_malformed_rows,
 )
 from patentflow.ingest.files.parsing import (
     FileRejected,
@@ -482,13 +482,7 @@ def _validate_parsed(
         keys,
         extra_columns,
     )
-    if parsed.malformed:
-        ragged = malformed_rows_table(
-            batch,
-            parsed.malformed,
-            extracted_at=extracted_at,
-            checksum=sha,
-            truncated_row=last_position if parsed.truncated else None,
-        )
-        quarantine = pa.concat_tables([quarantine, ragged])
+    quarantine = with_malformed_rows(quarantine, batch, parsed.malformed,
+                                     extracted_at=extracted_at, checksum=sha,
+                                     truncated_row=last_position if parsed.truncated else None)
     return valid, quarantine

@@ -16,14 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from patentflow.ingest.batch_tables import (
     RowMetadata,
     build_tables,
     empty_valid,
     file_level_rejection,
-    malformed_rows_table,
+    with_malformed_rows,
 )
 from patentflow.ingest.files.parsing import FileRejected, parse_csv, records_json
 from patentflow.ingest.landing import BatchCounts, BatchInfo, land_batch
@@ -202,16 +200,10 @@ def ingest_export_file(
         ),
         [r.get("申请号") or None for r in rows],
     )
-    if parsed.malformed:
-        last = max(m.row_number for m in parsed.malformed)
-        ragged = malformed_rows_table(
-            batch,
-            parsed.malformed,
-            extracted_at=extracted_at,
-            checksum=sha,
-            truncated_row=last if parsed.truncated else None,
-        )
-        quarantine = pa.concat_tables([quarantine, ragged])
+    last = max((m.row_number for m in parsed.malformed), default=None)
+    quarantine = with_malformed_rows(quarantine, batch, parsed.malformed,
+                                     extracted_at=extracted_at, checksum=sha,
+                                     truncated_row=last if parsed.truncated else None)
     counts = land_batch(raw_dir, batch, valid, quarantine, extracted_at=extracted_at, checksum=sha)
     state.complete_file(f"vendor/{path.name}", sha)
     return batch.batch_id, counts
