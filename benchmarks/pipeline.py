@@ -103,6 +103,10 @@ def benchmark(home: Path, as_of: date, scale: float, through_airflow: bool) -> l
                  "--as-of", as_of.isoformat()], env)
             results.append(_stage_result(stage, seconds, completed))
             print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+        floor = _measure_floor(home, endpoints)
+        results.append({"stage": "floor", "seconds": round(floor.total, 1), "peak_mb": None,
+                        "rows_per_second": None, "floor": floor.seconds,
+                        "floor_counts": floor.counts})
         if through_airflow:
             airflow_home = home / "through_airflow"
             airflow_env = {**env, "PATENTFLOW_HOME": str(airflow_home),
@@ -122,6 +126,43 @@ def benchmark(home: Path, as_of: date, scale: float, through_airflow: bool) -> l
     return results
 
 
+def _measure_floor(home: Path, endpoints: dict[str, str]):
+    """The same data's floor (benchmarks/floor.py), measured while the sandbox still serves."""
+    from benchmarks.floor import measure_floor
+
+    return measure_floor(
+        urls={"patent_api": endpoints["patent_api_url"],
+              "finance_api": endpoints["finance_api_url"]},
+        tokens={"patent_api": endpoints["patent_api_token"],
+                "finance_api": endpoints["finance_api_token"]},
+        drop_dir=home / "drop", home=home,
+        manifest_path=home / "runs" / CONTEXT_RUN_ID / "dbt" / "manifest.json",
+        work_dir=home / "floor")
+
+
+# Which stages each floor stands under: the stage's time divided by the floor's is its ratio.
+FLOOR_OF_STAGES = {
+    "paging": ("ingest_patent_api", "ingest_finance_api"),
+    "file_reads": ("ingest_tech_contracts", "ingest_reference"),
+    "warehouse": ("load_raw", "dbt_build"),
+}
+
+
+def floor_ratios(results: list[dict]) -> dict[str, float | None]:
+    """Each floor's stages ÷ the floor, and end to end ÷ (a + b + c)."""
+    by_stage = {r["stage"]: r for r in results}
+    floor = by_stage["floor"]["floor"]
+    ratios: dict[str, float | None] = {}
+    for name, stages in FLOOR_OF_STAGES.items():
+        spent = sum(by_stage[s]["seconds"] for s in stages if s in by_stage)
+        ratios[name] = round(spent / floor[name], 2) if floor.get(name) else None
+    end_to_end = by_stage.get("end_to_end_through_airflow")
+    total = end_to_end["seconds"] if end_to_end else sum(
+        r["seconds"] for r in results if r["stage"] in STAGES)
+    ratios["end_to_end"] = round(total / sum(floor.values()), 2)
+    return ratios
+
+
 def print_table(results: list[dict]) -> None:
     print(f"{'stage':32} {'seconds':>8} {'peak MB':>8} {'rows/s':>10}")
     for r in results:
@@ -131,6 +172,12 @@ def print_table(results: list[dict]) -> None:
     pipeline = [r for r in results if r["stage"] in STAGES]
     print(f"{'pipeline stages total':32} {sum(r['seconds'] for r in pipeline):>8.1f} "
           f"{max(r['peak_mb'] for r in pipeline):>8.0f}")
+    floor = next(r for r in results if r["stage"] == "floor")
+    ratios = floor_ratios(results)
+    print("floor (the least work on the same data, same run):")
+    for name, stages in FLOOR_OF_STAGES.items():
+        print(f"  {name:12} {floor['floor'][name]:>7.1f} s   {' + '.join(stages)}: "
+              f"{ratios[name]}x the floor")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,9 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"connector throughput: API {throughput['api']['records_per_s']:,} records/s, "
           f"CSV GBK {throughput['csv_gbk']['rows_per_s']:,} rows/s, "
           f"CSV UTF-8-BOM {throughput['csv_utf8_bom']['rows_per_s']:,} rows/s")
-    payload = {"stages": results, "connector_throughput": throughput}
+    ratios = floor_ratios(results)
+    payload = {"stages": results, "connector_throughput": throughput, "floor_ratios": ratios,
+               "load_average": os.getloadavg()}
     (home / "benchmark.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
     print(f"results: {home / 'benchmark.json'}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    # The two lines scripts read.
+    print(f"end-to-end/floor: {ratios['end_to_end']}")
     return 0
 
 
