@@ -6,7 +6,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Bumped when the install recipe changes, so existing venvs are brought up to it once.
+STAMP := $(VENV)/.installed-2
 AS_OF ?=
 SCALE ?= 0.02
 # Tests run in parallel, one worker per core of the 2-core machine.
@@ -22,8 +23,11 @@ $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==0.9.30"
 	@test -x $(BIN)/python || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
+	@# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (it is on these
+	@# machines) every process would otherwise compile Airflow, GX and dbt from source again.
 	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	@touch $(STAMP)
 
 venv: $(STAMP)
