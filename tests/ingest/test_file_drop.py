@@ -16,30 +16,12 @@ from patentflow.ingest.files.drop import resolve_drop_file
 from patentflow.ingest.files.parsing import FileRejected
 from patentflow.ingest.pipeline import ingest_reference, ingest_tech_contracts
 from patentflow.warehouse.load_raw import load_raw
-from tests.support.builders import HEADER, application_no, contract
+from tests.support.builders import HEADER, application_no, contract, csv_bytes, deliver
 
 END = datetime(2025, 4, 1, tzinfo=UTC)
-def csv_bytes(
-    rows: list[dict[str, str]], header: list[str] = HEADER, encoding: str = "gbk"
-) -> bytes:
-    lines = [",".join(header)] + [",".join(row.get(h, "") for h in header) for row in rows]
-    text = "\r\n".join(lines) + "\r\n"
-    if encoding == "utf-8-sig":
-        return text.encode("utf-8-sig")
-    return text.encode(encoding)
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings({"PATENTFLOW_HOME": str(tmp_path)})
-
-
-def deliver(settings: Settings, name: str, data: bytes, marker: bool = True, sub="tech_contracts"):
-    folder = settings.drop_dir / sub
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    if marker:
-        (folder / f"{name}.done").touch()
 
 
 def load(settings: Settings) -> duckdb.DuckDBPyConnection:

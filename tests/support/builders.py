@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from patentflow.core.settings import Settings
 from patentflow.ingest.validate.application_numbers import check_digit
 
 BASE_TIME = datetime(2025, 3, 1, tzinfo=UTC)
@@ -142,3 +143,23 @@ def contract(reg_no: str, **overrides: str) -> dict[str, str]:
     }
     row.update(overrides)
     return row
+
+
+def csv_bytes(
+    rows: list[dict[str, str]], header: list[str] = HEADER, encoding: str = "gbk"
+) -> bytes:
+    lines = [",".join(header)] + [",".join(row.get(h, "") for h in header) for row in rows]
+    text = "\r\n".join(lines) + "\r\n"
+    if encoding == "utf-8-sig":
+        return text.encode("utf-8-sig")
+    return text.encode(encoding)
+
+
+def deliver(settings: Settings, name: str, data: bytes, marker: bool = True,
+            sub: str = "tech_contracts") -> None:
+    """Put a file (and its ``.done`` marker) into the drop, as the owner system does."""
+    folder = settings.drop_dir / sub
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    if marker:
+        (folder / f"{name}.done").touch()
