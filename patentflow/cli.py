@@ -128,6 +128,51 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _correction(action) -> int:
+    """Run a correction command: unknown names exit 1, impossible requests 2."""
+    from patentflow.ingest.corrections import BadCorrection, UnknownTarget
+
+    try:
+        print(action(load_settings()))
+    except UnknownTarget as unknown:
+        print(f"unknown batch or file: {unknown}", file=sys.stderr)
+        return 1
+    except BadCorrection as bad:
+        print(f"refused: {bad}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_exclude(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import exclude_text
+
+    return _correction(lambda settings: exclude_text(settings, args.target, args.reason))
+
+
+def _cmd_include(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import include_text
+
+    return _correction(lambda settings: include_text(settings, args.target, args.reason or ""))
+
+
+def _cmd_exclusions(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import exclusions_text
+
+    return _correction(exclusions_text)
+
+
+def _cmd_reset_watermark(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import reset_text
+
+    try:
+        to = parse_date(args.to)
+    except ValueError:
+        print(f"patentflow reset-watermark: --to {args.to!r}: expected YYYY-MM-DD",
+              file=sys.stderr)
+        return 2
+    return _correction(lambda settings: reset_text(settings, args.source, to, args.reason))
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -228,6 +273,30 @@ def build_parser() -> argparse.ArgumentParser:
     rollback = commands.add_parser("rollback", help="make an earlier release current again")
     rollback.add_argument("release_id")
     rollback.set_defaults(handler=_cmd_rollback)
+
+    exclude = commands.add_parser(
+        "exclude", help="set a delivered batch (or every batch of a file) aside: kept on disk, "
+                        "left out of the next build, recorded in its release")
+    exclude.add_argument("target", metavar="BATCH_OR_FILE",
+                         help="a batch id or a delivered file name (audit.reconciliation)")
+    exclude.add_argument("--reason", required=True, help="why, for the record")
+    exclude.set_defaults(handler=_cmd_exclude)
+
+    include = commands.add_parser("include", help="undo `exclude`: load the batch again")
+    include.add_argument("target", metavar="BATCH_OR_FILE")
+    include.add_argument("--reason", help="why, for the record")
+    include.set_defaults(handler=_cmd_include)
+
+    exclusions = commands.add_parser("exclusions", help="list the batches set aside")
+    exclusions.set_defaults(handler=_cmd_exclusions)
+
+    reset = commands.add_parser(
+        "reset-watermark", help="move an API source's watermarks back to a date: its next pull "
+                                "re-fetches everything changed since")
+    reset.add_argument("source", help="patent_api or finance_api")
+    reset.add_argument("--to", required=True, help="YYYY-MM-DD (00:00 Beijing time)")
+    reset.add_argument("--reason", default="", help="why, for the record")
+    reset.set_defaults(handler=_cmd_reset_watermark)
 
     report = commands.add_parser("report", help="write the statistical report of a month or year")
     which = report.add_mutually_exclusive_group(required=True)

@@ -174,9 +174,6 @@ def set_log(settings: Settings, run_id: str, log: str) -> None:
             con.execute("update runs set log = ? where run_id = ?", [log, run_id])
 
 
-BUILD_COLUMNS = ("run_id, as_of, status, tasks_failed, failed_tasks, models_failed, "
-                 "dbt_tests_failed, checks_blocking, checks_warned, new_batches, delivered, "
-                 "quarantined, quarantine_pct")
 INGESTION_SOURCES = 4  # ingestion DAGs: show as many ingestion runs per build run
 INGEST_COLUMNS = ["finished_at", "dag_id", "as_of", "status", "seconds", "delivered", "loaded",
                   "quarantined", "warnings"]
@@ -188,14 +185,20 @@ def _build_runs(settings: Settings, limit: int) -> tuple[pd.DataFrame, list[str]
         return pd.DataFrame(), []
     with duckdb.connect(str(path), read_only=True) as con:
         frame = con.execute(
-            f"select {BUILD_COLUMNS} from run_health order by recorded_at desc limit ?",  # noqa: S608
+            "select run_id, as_of, status, tasks_failed, failed_tasks, models_failed,"
+            " dbt_tests_failed, checks_blocking, checks_warned, new_batches, delivered,"
+            " quarantined, quarantine_pct from run_health order by recorded_at desc limit ?",
             [limit]).df()
-        columns = {row[0] for row in con.execute("describe runs").fetchall()}
-        log = "r.log" if "log" in columns else "null"  # a file recorded before logs were
-        failed = con.execute(
-            f"select r.run_id, r.as_of, r.failure, {log}, h.failed_tasks from runs r"  # noqa: S608
-            " join run_health h using (run_id) where r.status = 'failed'"
-            " order by r.recorded_at desc limit ?", [limit]).fetchall()
+        if "log" in {row[0] for row in con.execute("describe runs").fetchall()}:
+            failed = con.execute(
+                "select r.run_id, r.as_of, r.failure, r.log, h.failed_tasks from runs r"
+                " join run_health h using (run_id) where r.status = 'failed'"
+                " order by r.recorded_at desc limit ?", [limit]).fetchall()
+        else:  # a file recorded before runs kept their log folder (opened read-only here)
+            failed = con.execute(
+                "select r.run_id, r.as_of, r.failure, null, h.failed_tasks from runs r"
+                " join run_health h using (run_id) where r.status = 'failed'"
+                " order by r.recorded_at desc limit ?", [limit]).fetchall()
     lines = [f"patentflow_build (run {run_id}, as_of {as_of}): FAILED tasks={tasks or '?'} "
              f"cause={failure or 'see the task logs'} log={log or 'the Airflow task logs'}"
              for run_id, as_of, failure, log, tasks in failed]

@@ -139,11 +139,26 @@ def _releases_table(settings: Settings, record: dict[str, Any]) -> pd.DataFrame:
     return frame.astype({"n_revisions": "int64", "n_warnings": "int64"})
 
 
+INPUT_BATCH_COLUMNS = ["source", "entity", "batch_id", "origin", "checksum", "delivered",
+                       "loaded", "quarantined", "superseded", "extracted_at", "excluded",
+                       "excluded_reason"]
+
+
 def _input_batches(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    frame = con.execute(
-        "SELECT source, entity, batch_id, origin, checksum, delivered, loaded, quarantined, "
-        "superseded, extracted_at FROM audit.reconciliation ORDER BY batch_id").df()
-    return jsonable(frame.to_dict(orient="records"))
+    """Every batch the release was built from, with whether (and why) it was set aside."""
+    frame = con.execute("SELECT * FROM audit.reconciliation ORDER BY batch_id").df()
+    if "excluded" not in frame:  # a build from before exclusions existed
+        frame = frame.assign(excluded=False, excluded_reason=None)
+    return jsonable(frame[INPUT_BATCH_COLUMNS].to_dict(orient="records"))
+
+
+def _corrections(settings: Settings, previous: ReleaseInfo | None) -> list[dict[str, Any]]:
+    """The exclusions, inclusions and watermark resets made since the previous release."""
+    from patentflow.ingest.corrections import corrections_since
+
+    if not settings.state_dir.is_dir():
+        return []
+    return corrections_since(settings, previous.published_at if previous else None)
 
 
 def _finalise_files(directory: Path) -> None:
@@ -308,6 +323,10 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
         "previous_release_id": previous.release_id if previous else None,
         "current": {"taken": decision.take, "reason": decision.reason},
         "tables": tables, "row_counts": row_counts, "input_batches": input_batches,
+        "excluded_batches": [{"batch_id": b["batch_id"], "origin": b["origin"],
+                              "reason": b["excluded_reason"]}
+                             for b in input_batches if b.get("excluded")],
+        "corrections": _corrections(settings, previous),
         "gate": {key: gate_summary[key] for key in
                  ("passed", "n_checks", "n_failed_error", "n_failed_warn", "data_docs_path")},
         "checks": gate_summary["checks"],
