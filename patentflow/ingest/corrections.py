@@ -111,28 +111,31 @@ def endpoints_of(source: str) -> list[str]:
 
 
 def reset_watermark(settings: Settings, source: str, to: date,
-                    reason: str) -> list[tuple[str, str | None, str]]:
-    """Move every watermark of ``source`` back to ``to`` 00:00 Beijing time; returns
-    ``(endpoint, previous, new)`` per endpoint. Waits for a running pull of the source (its
-    lock) and refuses to move a watermark forward (that would skip deliveries)."""
+                    reason: str) -> list[tuple[str, str | None, str | None]]:
+    """Move every watermark of ``source`` that is later than ``to`` 00:00 Beijing time back to
+    it; returns ``(endpoint, previous, new)`` per endpoint (``new`` is ``None`` for one left as
+    it was: already at or before the date, or never delivered). Never moves a watermark forward
+    (that would skip deliveries). Waits for a running pull of the source (its lock)."""
     endpoints = endpoints_of(source)
     new = datetime(to.year, to.month, to.day, tzinfo=STATISTICS_TZ).isoformat()
-    changes = []
+    changes: list[tuple[str, str | None, str | None]] = []
     with exclusive(settings.state_dir / "locks", source), state_of(settings) as state:
         current = {e: state.watermark(e).updated_since for e in endpoints}
-        pulled = {e: value for e, value in current.items() if value is not None}
-        if not pulled:
-            raise BadCorrection(f"{source} has no watermark yet (never delivered a record): "
-                                "nothing to reset")
-        for endpoint, value in pulled.items():
-            if datetime.fromisoformat(value) <= datetime.fromisoformat(new):
-                raise BadCorrection(f"{endpoint}: the watermark is {value}; --to {to} would "
-                                    "move it forward and skip deliveries")
-        for endpoint in pulled:  # an endpoint that never delivered has nothing to move back
-            previous = state.reset_watermark(endpoint, new)
-            changes.append((endpoint, previous.updated_since, new))
+        boundary = datetime.fromisoformat(new)
+        later = [e for e, value in current.items()
+                 if value is not None and datetime.fromisoformat(value) > boundary]
+        if not later:
+            raise BadCorrection(f"nothing to move back: every {source} watermark is already at "
+                                f"or before {to}, or was never set "
+                                f"({', '.join(f'{e}={v}' for e, v in current.items())})")
+        for endpoint, value in current.items():
+            if endpoint in later:
+                state.reset_watermark(endpoint, new)
+                changes.append((endpoint, value, new))
+            else:
+                changes.append((endpoint, value, None))
         state.log_correction(_now(), "reset_watermark", source, reason.strip(),
-                             {"to": new, "endpoints": {e: p for e, p, _ in changes}})
+                             {"to": new, "moved_back": {e: p for e, p, n in changes if n}})
     return changes
 
 
@@ -168,7 +171,8 @@ def include_text(settings: Settings, target: str, reason: str) -> str:
 
 
 def reset_text(settings: Settings, source: str, to: date, reason: str) -> str:
-    lines = [f"{endpoint}: watermark {previous or '(none)'} -> {new}"
+    lines = [f"{endpoint}: watermark {previous} -> {new}" if new else
+             f"{endpoint}: watermark {previous or '(never set)'} left as it is"
              for endpoint, previous, new in reset_watermark(settings, source, to, reason)]
     lines.append(f"the next {source} pull re-fetches every record changed since {to} (Beijing "
                  "time) under new batch ids; batches already landed stay loaded unless "

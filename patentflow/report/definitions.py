@@ -130,6 +130,9 @@ STOCK_INDICATORS = ["PAT-01", "PAT-02", "PAT-03", "PAT-04"]
 UNIVERSITY_INDICATORS = ["UNI-01", "UNI-02", "UNI-03", "UNI-04", "UNI-05", "UNI-06"]
 FINANCE_INDICATORS = [f"FIN-{n:02d}" for n in range(1, 10)]
 YEAR_ONLY = {"CON-02", "UNI-05", "PIP-01", "PIP-02", "PIP-03"}
+GROWTH_OF = {"CON-02": "CON-01"}
+"""Growth rates over a base year and the flow they grow: a month report recomputes them from
+the flow's months up to the report month (the published year row runs to the release's as-of)."""
 
 CITY = "3701"
 DISTRICTS: dict[str, str] = {

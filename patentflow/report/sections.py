@@ -19,7 +19,7 @@ from patentflow.report.charts import BarChart, Chart, LineChart, ProgressChart, 
 from patentflow.report.lookup import Values, change_pct, difference
 from patentflow.report.period import ReportPeriod
 from patentflow.report.source import ReleaseData
-from patentflow.report.tables import Column, Table, kind_for_unit
+from patentflow.report.tables import Column, Table, is_missing, kind_for_unit
 
 MAX_REVISION_ROWS = 200
 
@@ -61,6 +61,26 @@ class TargetProgress:
     progress: float | None
     expected: float | None
     status: str
+    basis: str = ""  # how the value was reached, when the table must say (e.g. 1—6月累计)
+
+
+def _target_row(values: Values, period: ReportPeriod,
+                target: d.Target) -> tuple[dict | None, str]:
+    """The row a target is judged on, and a label when it is not simply the period's row.
+
+    A passed deadline: the deadline year's row. A year report, or a stock: the period's row
+    (year, or month). A growth target in a month report: recomputed from the flow's months up
+    to the report month (``Values.growth_to_date``), never the year row of a later release.
+    """
+    passed = period.end >= target.deadline
+    if passed:
+        return values.row(target.indicator_id, "year", date(target.deadline.year, 1, 1)), ""
+    if target.indicator_id in d.GROWTH_OF and period.kind == "month":
+        return (values.growth_to_date(target.indicator_id, period),
+                f"1—{period.last_month}月累计" if period.last_month > 1 else "1月")
+    if target.indicator_id in d.YEAR_ONLY or period.kind == "year":
+        return values.year_row(target.indicator_id, period), ""
+    return values.row(target.indicator_id, "month", period.start), ""
 
 
 def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> TargetProgress:
@@ -74,21 +94,16 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
     goal = target.value
     if period.end < target.start:
         return TargetProgress(target, None, None, None, None, d.STATUS_NOT_STARTED)
-    passed = period.end >= target.deadline
-    if passed or target.indicator_id in d.YEAR_ONLY or period.kind == "year":
-        year = target.deadline.year if passed else period.year
-        row = values.row(target.indicator_id, "year", date(year, 1, 1))
-    else:
-        row = values.row(target.indicator_id, "month", period.start)
-    if row is None or pd.isna(row["value"]):
-        return TargetProgress(target, None, None, None, None, d.STATUS_NO_DATA)
-    if not pd.isna(row.get("target_value")):
+    row, basis = _target_row(values, period, target)
+    if row is None or is_missing(row["value"]):
+        return TargetProgress(target, None, None, None, None, d.STATUS_NO_DATA, basis)
+    if not is_missing(row.get("target_value")):
         goal = float(row["target_value"])
     value, as_of = float(row["value"]), row["period_end"]
     if target.basis == "growth":
         num, den = row["numerator"], row["denominator"]
         progress = (100.0 * num / (den * (1 + goal / 100.0))
-                    if not pd.isna(num) and not pd.isna(den) and den else None)
+                    if not is_missing(num) and not is_missing(den) and den else None)
     else:
         progress = 100.0 * value / goal if goal else None
     total_days = (target.deadline - target.start).days
@@ -101,7 +116,14 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
         status = d.STATUS_BEHIND
     else:
         status = d.STATUS_ON_TRACK
-    return TargetProgress(target, value, as_of, progress, expected, status)
+    return TargetProgress(target, value, as_of, progress, expected, status, basis)
+
+
+def _as_of_text(result: TargetProgress) -> str:
+    if result.as_of is None:
+        return "—"
+    return f"{result.as_of.isoformat()}（{result.basis}）" if result.basis else \
+        result.as_of.isoformat()
 
 
 def targets_section(values: Values, period: ReportPeriod) -> Section:
@@ -109,12 +131,12 @@ def targets_section(values: Values, period: ReportPeriod) -> Section:
     rows = [[r.target.label, r.target.indicator_id, _name(r.target.indicator_id),
              values.unit(r.target.indicator_id),
              f"{'≥' if r.target.comparison == '>=' else '='}{r.target.value:,.0f}",
-             r.target.deadline.isoformat(), r.as_of.isoformat() if r.as_of else "—", r.value,
+             r.target.deadline.isoformat(), _as_of_text(r), r.value,
              r.progress, r.expected, r.status] for r in results]
     table = Table("目标进度一览", [
         Column("目标", "text", 40), Column("指标编号", "text", 10), Column("指标", "text", 26),
         Column("单位", "text", 8), Column("目标值", "text", 14), Column("目标日期", "text", 12),
-        Column("数据截至", "text", 12), Column("当前值", "unit", 16),
+        Column("数据截至", "text", 14), Column("当前值", "unit", 16),
         Column("完成进度（%）", "rate", 14), Column("时间进度（%）", "rate", 14),
         Column("状态", "text", 10)], rows, unit_column=3,
         row_ids=[r.target.indicator_id for r in results])
@@ -129,6 +151,8 @@ def targets_section(values: Values, period: ReportPeriod) -> Section:
         "落后＝完成进度低于时间进度，或目标日期已过仍未达到。",
         "CON-02 的完成进度＝本年涉专利技术合同成交额÷（2023年成交额×1.3）；"
         "目标日期已过的目标按目标日期的数据评价。",
+        "月报的各项数据均截至报告月末：CON-02 按1月至报告月末的涉专利技术合同成交额累计计算"
+        "（“数据截至”注明累计月份），不采用所用版本中延续到其后日期的全年数据。",
         *definitions_for([t.indicator_id for t in d.TARGETS]),
     ]
     return Section("targets", "一、行动方案目标进度", summary, [table], [chart], notes, "目标进度")
@@ -209,7 +233,8 @@ def flows_section(values: Values, period: ReportPeriod) -> Section:
     stocks = stocks_table(values, period, d.STOCK_INDICATORS, "专利存量指标：期末值")
     charts = [trend_chart(values, period, "CON-01", "trend-con01"),
               trend_chart(values, period, "TRN-01", "trend-trn01")]
-    notes = ["本年累计为1月至报告月各月数值之和；仅有年度数据的指标（PIP-01～03）按当年数据列示。",
+    notes = ["本年累计为1月至报告月各月数值之和；仅有年度数据的指标（PIP-01～03）按当年数据列示，"
+             "所用版本的当年数据截至报告月末之后时（不是报告月末的数值），以“—”表示。",
              "环比、同比为相对变化（%），比率类指标（单位%）为百分点差；基数为0或缺数时以“—”表示。",
              *definitions_for([*flows.row_ids, *stocks.row_ids])]
     title = "二、本月数据与本年累计" if period.kind == "month" else "二、全年数据与上年比较"
@@ -293,11 +318,11 @@ def universities_section(values: Values, period: ReportPeriod) -> Section:
         last = _stock_or_ytd(values, prev, ind, d.CITY)
         year_ago = _stock_or_ytd(values, ago, ind, d.CITY)
         if ind in d.YEAR_ONLY or period.kind == "year":
-            row = values.row(ind, "year", date(period.year, 1, 1))
+            row = values.year_row(ind, period)
         else:
             row = values.row(ind, "month", period.start)
-        num = None if row is None or pd.isna(row["numerator"]) else row["numerator"]
-        den = None if row is None or pd.isna(row["denominator"]) else row["denominator"]
+        num = None if row is None or is_missing(row["numerator"]) else row["numerator"]
+        den = None if row is None or is_missing(row["denominator"]) else row["denominator"]
         rows.append([ind, _name(ind), values.unit(ind), current, last, year_ago,
                      difference(current, year_ago), num, den])
     table = Table("高校院所专利转化指标（全市）", [

@@ -146,8 +146,9 @@ def test_a_watermark_reset_after_a_mistaken_pull_rebuilds_what_a_clean_home_has(
                                               "re-pull after the test-system pull")
         ingest_patent_api(home, BASE_TIME, DAY3, retry=FAST_RETRY)
 
-    assert [endpoint for endpoint, _, _ in changes] == ["patent_api:/v1/patents"]  # events:
-    # the source never delivered one, so that endpoint has no watermark to move
+    # the source never delivered an event, so that endpoint has no watermark to move
+    assert [(endpoint, new is not None) for endpoint, _, new in changes] == [
+        ("patent_api:/v1/patents", True), ("patent_api:/v1/legal-events", False)]
     assert raw_patents(missed) != raw_patents(clean)  # the gap the reset closes
     assert raw_patents(home) == raw_patents(clean)
 
@@ -176,11 +177,11 @@ def test_a_reset_never_moves_a_watermark_forward_and_only_applies_to_apis(
         settings = settings_for(tmp_path, source)
         monkeypatch.setenv("PATENTFLOW_HOME", str(settings.home))
         assert main(["reset-watermark", "patent_api", "--to", "2025-01-01"]) == 2
-        assert "has no watermark yet" in capsys.readouterr().err
+        assert "nothing to move back" in capsys.readouterr().err
         ingest_patent_api(settings, BASE_TIME, DAY1, retry=FAST_RETRY)
 
     assert main(["reset-watermark", "patent_api", "--to", "2030-01-01"]) == 2
-    assert "would move it forward" in capsys.readouterr().err
+    assert "already at or before 2030-01-01" in capsys.readouterr().err
     assert main(["reset-watermark", "tech_contracts", "--to", "2025-01-01"]) == 2
     assert "patentflow exclude FILE" in capsys.readouterr().err
     assert main(["reset-watermark", "patent_api", "--to", "2025-13-01"]) == 2
@@ -188,4 +189,5 @@ def test_a_reset_never_moves_a_watermark_forward_and_only_applies_to_apis(
     out = capsys.readouterr().out
     assert "patent_api:/v1/patents: watermark 2025-03-01T00:00:10+00:00 -> " \
            "2024-12-31T00:00:00+08:00" in out
+    assert "patent_api:/v1/legal-events: watermark (never set) left as it is" in out
     assert date(2024, 12, 31).isoformat() in out
