@@ -115,6 +115,7 @@ CHECK_RULES: dict[str, str] = {
     "period_end_after_start": "期间终止日不早于起始日",
     "delivered_equals_loaded_quarantined_superseded": "交付数＝入库数＋隔离数＋被替代数",
     "quarantine_rate_below_threshold": "批次隔离率低于阈值",
+    "quarantine_rate": "批次隔离率超过预警线",
     "loaded_matches_raw": "入库数与原始层一致",
     "quarantined_matches_quarantine": "隔离数与隔离表一致",
     "jump": "行数较上一版本跃增",
@@ -124,6 +125,24 @@ CHECK_RULES: dict[str, str] = {
     "district_sums": "区县合计不超过全市",
 }
 DBT_TEST_LABEL = "dbt数据测试"
+
+TABLES: dict[str, str] = {
+    "marts.indicator_values": "指标值表",
+    "marts.indicator_values.amounts": "指标值表（金额类）",
+    "marts.indicator_values.rates": "指标值表（比率类）",
+    "computed.indicator_values": "指标值表",
+    "audit.reconciliation": "批次对账表",
+    "computed.reconciliation": "批次对账表",
+    "audit.quarantine": "隔离记录表",
+    "computed.row_counts": "各表行数",
+}
+
+
+def table_label(table: str) -> str:
+    """``raw.patents`` → 原始层专利; a published table → its Chinese name."""
+    if table.startswith("raw."):
+        return f"原始层{entity_label(table.removeprefix('raw.'))}"
+    return TABLES.get(table, table)
 
 
 def reason_label(code: str) -> str:
@@ -152,7 +171,7 @@ def check_label(name: str) -> str:
         return name
     head, _, column = rule.partition(".")
     label = CHECK_RULES.get(head)
+    where = table_label(re.sub(r"^row_count\.", "", target))
     if label is None:
-        return f"{target} 的检查 {rule}"
-    target = re.sub(r"^row_count\.", "", target)
-    return f"{target} 的 {column} {label}" if column else f"{target} {label}"
+        return f"{where}：检查 {rule}"
+    return f"{where}：{column} {label}" if column else f"{where}：{label}"

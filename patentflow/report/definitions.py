@@ -20,30 +20,35 @@ class Indicator:
     definition: str
     kind: str  # "flow" (counted in a period), "stock" (a state on D) or "rate" (a percentage on D)
     additive: bool = True  # flows only: may month values be summed into a year-to-date value
+    short: str = ""  # the column header where many indicators stand side by side (≤ 7 characters)
+
+    @property
+    def header(self) -> str:
+        return self.short or self.name
 
 
 INDICATORS: dict[str, Indicator] = {i.id: i for i in [
     Indicator("PAT-01", "有效发明专利拥有量",
               "期末有效、第一权利人为济南主体的发明专利件数。",
-              "stock"),
+              "stock", short="有效发明专利"),
     Indicator("PAT-02", "高价值发明专利拥有量",
               "PAT-01中满足战略性新兴产业、海外同族、维持超10年、质押融资≥1000万元或获奖任一条件的专利件数。",
-              "stock"),
+              "stock", short="高价值发明专利"),
     Indicator("PAT-03", "每万人口高价值发明专利拥有量",
               "PAT-02除以常住人口（万人）。",
-              "stock"),
+              "stock", short="万人高价值专利"),
     Indicator("PAT-04", "在济产业化的高价值专利",
               "PAT-02中已与济南主体发生转让、许可、合同、质押或产品转化的专利件数。",
-              "stock"),
+              "stock", short="在济产业化专利"),
     Indicator("TRN-01", "专利转让次数",
               "期内转出方为济南主体的专利转让（TR01）次数。",
-              "flow"),
+              "flow", short="专利转让"),
     Indicator("TRN-02", "专利许可备案次数",
               "期内许可方为济南主体的专利许可备案（EE01）次数。",
-              "flow"),
+              "flow", short="专利许可备案"),
     Indicator("TRN-03", "外地专利在济转化",
               "期内外地转让或许可给济南主体的次数。",
-              "flow"),
+              "flow", short="外地专利转化"),
     Indicator("TRD-01", "专利输出境外",
               "期内济南主体向境外转让或许可专利的次数。",
               "flow"),
@@ -52,13 +57,13 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in [
               "flow"),
     Indicator("CON-01", "涉专利技术合同成交额",
               "期内登记、有效、知识产权类型含专利、卖方在济南的技术合同成交额。",
-              "flow"),
+              "flow", short="涉专利合同额"),
     Indicator("CON-02", "涉专利技术合同成交额累计增长",
               "100×(当年CON-01÷基准年2023年CON-01−1)；未满年按年初至今计。",
               "rate"),
     Indicator("CON-03", "技术合同成交额",
               "期内登记、有效、卖方在济南的技术合同成交额。",
-              "flow"),
+              "flow", short="技术合同额"),
     Indicator("CON-04", "技术交易额",
               "CON-03同口径合同的技术交易额。",
               "flow"),
@@ -82,7 +87,7 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in [
               "stock"),
     Indicator("UNI-05", "开放许可实施次数",
               "期内高校院所专利开放许可实施（OL03）次数。",
-              "flow"),
+              "flow", short="开放许可实施"),
     Indicator("UNI-06", "财政资助五年未实施专利",
               "财政资助、授权满5年且尚未转化的有效专利件数。",
               "stock"),
@@ -97,7 +102,7 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in [
               "flow"),
     Indicator("FIN-01", "知识产权质押融资额",
               "期内登记、未注销、出质人在济南的质押贷款金额。",
-              "flow"),
+              "flow", short="质押融资额"),
     Indicator("FIN-02", "质押融资笔数",
               "FIN-01口径的质押笔数。",
               "flow"),
@@ -118,7 +123,7 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in [
               "flow"),
     Indicator("FIN-08", "专利转化路演场次",
               "期内举办的专利转化路演场次（仅全市）。",
-              "flow"),
+              "flow", short="转化路演"),
     Indicator("FIN-09", "路演签约额",
               "FIN-08路演的签约金额合计（仅全市）。",
               "flow"),
@@ -156,11 +161,30 @@ KEY_CHAINS: dict[str, str] = {
 DISTRICT_COLUMNS = ["PAT-01", "PAT-02", "PAT-03", "TRN-01", "TRN-02", "CON-01", "CON-03", "FIN-01"]
 CHAIN_COLUMNS = ["PAT-01", "PAT-02", "PAT-04", "TRN-01", "TRN-02", "TRN-03", "UNI-05", "FIN-08"]
 
-QUARANTINE_SOURCES = {
-    "patent_api": "专利数据服务", "finance_api": "知识产权金融服务",
-    "tech_contract_drop": "技术合同文件", "reference_drop": "参考数据文件",
-    "vendor_patent_export": "供应商专利导出",
+PERIOD_TYPES = {"year": "年", "quarter": "季度", "month": "月"}
+
+BREAKDOWN_DIMENSIONS = {
+    "industry_chain": "产业链", "party_type": "主体类型", "owner_uscc": "权利人",
+    "criterion": "高价值条件", "contract_type": "合同类别",
 }
+BREAKDOWN_VALUES: dict[str, dict[str, str]] = {
+    "industry_chain": {**KEY_CHAINS, "other": "其他"},
+    "party_type": {"enterprise": "企业", "university": "高等院校",
+                   "research_institute": "科研机构", "government": "机关", "individual": "个人",
+                   "other": "其他"},
+    "criterion": {"sei": "战略性新兴产业", "family": "海外同族", "age": "维持超10年",
+                  "pledge": "质押融资≥1000万元", "award": "获奖"},
+}
+
+
+def breakdown_label(breakdown: str) -> str:
+    """``all`` → 合计; ``party_type=university`` → 主体类型：高等院校 (codes such as a USCC or
+    a value already in Chinese are shown as they are)."""
+    if breakdown == "all":
+        return "合计"
+    dimension, _, value = breakdown.partition("=")
+    label = BREAKDOWN_VALUES.get(dimension, {}).get(value, value)
+    return f"{BREAKDOWN_DIMENSIONS.get(dimension, dimension)}：{label}"
 
 
 @dataclass(frozen=True)
