@@ -274,18 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("release_id")
     rollback.set_defaults(handler=_cmd_rollback)
 
-    exclude = commands.add_parser(
-        "exclude", help="set a delivered batch (or every batch of a file) aside: kept on disk, "
-                        "left out of the next build, recorded in its release")
-    exclude.add_argument("target", metavar="BATCH_OR_FILE",
-                         help="a batch id or a delivered file name (audit.reconciliation)")
-    exclude.add_argument("--reason", required=True, help="why, for the record")
-    exclude.set_defaults(handler=_cmd_exclude)
-
-    include = commands.add_parser("include", help="undo `exclude`: load the batch again")
-    include.add_argument("target", metavar="BATCH_OR_FILE")
-    include.add_argument("--reason", help="why, for the record")
-    include.set_defaults(handler=_cmd_include)
+    for name, handler, reason_required, text in (
+            ("exclude", _cmd_exclude, True, "set a delivered batch (or every batch of a file) "
+             "aside: kept on disk, left out of the next build, recorded in its release"),
+            ("include", _cmd_include, False, "undo `exclude`: load the batch again")):
+        correction = commands.add_parser(name, help=text)
+        correction.add_argument("target", metavar="BATCH_OR_FILE",
+                                help="a batch id or a delivered file name (audit.reconciliation)")
+        correction.add_argument("--reason", required=reason_required, help="why, for the record")
+        correction.set_defaults(handler=handler)
 
     exclusions = commands.add_parser("exclusions", help="list the batches set aside")
     exclusions.set_defaults(handler=_cmd_exclusions)

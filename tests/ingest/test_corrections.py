@@ -20,25 +20,19 @@ from patentflow.core.settings import Settings, load_settings
 from patentflow.ingest import corrections
 from patentflow.ingest.pipeline import ingest_patent_api, ingest_tech_contracts
 from patentflow.ingest.state import IngestionState
-from patentflow.warehouse.load_raw import load_raw
 from tests.support.builders import (
     BASE_TIME,
     PATENT_PATH,
     contract,
     csv_bytes,
     deliver,
+    load_warehouse,
     patent,
 )
 from tests.support.fake_api import FAST_RETRY, fake, settings_for
 
 DAY1, DAY2, DAY3 = (BASE_TIME + timedelta(days=n) for n in (1, 2, 3))
 RAW_COLUMNS = "* EXCLUDE (_batch_id, _extracted_at, _origin, _checksum, _row_number)"
-
-
-def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    load_raw(settings, con)
-    return con
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -68,7 +62,7 @@ def test_an_excluded_file_stays_on_disk_out_of_raw_and_accounted_for(tmp_path: P
     assert changed == [batch.batch_id] and batch.origin == "contracts_2025-02_r1.csv"
     assert sorted(p.relative_to(settings.raw_dir)
                   for p in settings.raw_dir.rglob("*")) == files_before  # nothing deleted
-    con = warehouse(settings)
+    con = load_warehouse(settings)
     assert con.execute("SELECT count(*), min(\"成交额\") FROM (SELECT turnover_wan AS \"成交额\""
                        " FROM raw.tech_contracts)").fetchone() == (2, 120.5)
     rows = {row[0]: row for row in reconciliation(con)}
@@ -78,7 +72,7 @@ def test_an_excluded_file_stays_on_disk_out_of_raw_and_accounted_for(tmp_path: P
     assert [row[5] for row in rows.values()].count(True) == 1
 
     corrections.set_aside(settings, batch.batch_id, "", excluded=False)
-    con = warehouse(settings)
+    con = load_warehouse(settings)
     assert con.execute("SELECT max(turnover_wan) FROM raw.tech_contracts").fetchone() == (99999,)
     assert not any(row[5] for row in reconciliation(con))
     with IngestionState(settings.state_dir / "ingestion.sqlite") as state:
@@ -111,7 +105,7 @@ def test_the_cli_excludes_lists_and_includes(tmp_path: Path, monkeypatch, capsys
 
 
 def raw_patents(settings: Settings) -> list[tuple]:
-    return warehouse(settings).execute(
+    return load_warehouse(settings).execute(
         f"SELECT {RAW_COLUMNS} FROM raw.patents ORDER BY ALL").fetchall()  # noqa: S608
 
 
@@ -167,7 +161,7 @@ def test_a_rerun_of_the_same_interval_after_a_reset_pulls_again_under_a_new_batc
     # only the endpoint whose watermark moved back is pulled again (events had none)
     assert retaken.batches == ["patents__20250302__0000__r1"]
     assert retaken.entities["patents"].delivered == 2
-    assert warehouse(settings).execute(
+    assert load_warehouse(settings).execute(
         "SELECT count(DISTINCT _batch_id) FROM raw.patents").fetchone() == (2,)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import duckdb
+
 from patentflow.core.settings import Settings
 from patentflow.ingest.validate.application_numbers import check_digit
+from patentflow.warehouse.load_raw import load_raw
 
 BASE_TIME = datetime(2025, 3, 1, tzinfo=UTC)
 PATENT_PATH = "/v1/patents"
@@ -163,3 +166,10 @@ def deliver(settings: Settings, name: str, data: bytes, marker: bool = True,
     (folder / name).write_bytes(data)
     if marker:
         (folder / f"{name}.done").touch()
+
+
+def load_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse with the raw and audit schemas ``load_raw`` builds from ``raw/``."""
+    con = duckdb.connect()
+    load_raw(settings, con)
+    return con
