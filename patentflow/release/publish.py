@@ -344,7 +344,9 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
     else:
         log.warning("release %s published without taking current: %s", release_id,
                     decision.reason)
-    append_registry(settings, {**_published_event(record, decision), "row_counts": row_counts})
+    append_registry(settings, {**_published_event(record, decision), "row_counts": row_counts,
+                               "excluded_batches": [b["batch_id"] for b in input_batches
+                                                    if b.get("excluded")]})
     try:
         pruned = prune_releases(settings)
     except OSError as exc:  # the new release is live; an old one left behind is only untidy

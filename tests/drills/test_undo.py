@@ -115,6 +115,8 @@ def test_the_release_records_what_was_set_aside_and_why(homes) -> None:
     assert set(homes["wrong_batches"]) < set(excluded) and len(excluded) == 6
     assert all(reason.startswith(("pulled from the test system", "not a real re-issue"))
                for reason in excluded.values())
+    registry = (homes["home"] / "releases" / "releases.jsonl").read_text().splitlines()
+    assert set(json.loads(registry[-1])["excluded_batches"]) == set(excluded)
     actions = [c["action"] for c in manifest["corrections"]]
     assert actions == ["exclude"] * 6 + ["reset_watermark"] * 2
     with duckdb.connect(str(homes["home"] / "releases" / "current" / "warehouse.duckdb"),
