@@ -97,13 +97,15 @@ def patentflow_build():
     def record_run_health(context: dict, ti=None, dag_run=None):
         """Whatever happened, record it in run_health (one row per run, one query away)."""
         from patentflow.core.settings import load_settings
+        from patentflow.orchestration.dag_factory import run_log_dir
         from patentflow.orchestration.run_health import record
         from patentflow.orchestration.tasks import BuildContext
 
         states = ti.get_task_states(dag_id=dag_run.dag_id, run_ids=[dag_run.run_id])
         task_states = {task_id: str(state) for task_id, state in
                        states.get(dag_run.run_id, {}).items() if task_id != ti.task_id}
-        return record(load_settings(), BuildContext.from_dict(context).run_id, task_states)
+        return record(load_settings(), BuildContext.from_dict(context).run_id, task_states,
+                      run_log_dir(dag_run.dag_id, dag_run.run_id))
 
     ctx = resolve_context()
     loaded = load_raw(ctx)

@@ -20,15 +20,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
                              faults=args.faults, keep_running=args.keep_sandbox)
     print(f"patentflow run: as_of={as_of} home={settings.home}")
     try:
-        report = run_pipeline(settings, as_of, options)
+        report = run_pipeline(settings, as_of, options, make_current=args.make_current)
     except RunFailed as failure:
         print(f"RUN FAILED: {failure}", file=sys.stderr)
         return 1
-    print(f"published release (read-only DuckDB): {report.published_path}")
+    _print_release(report)
     print(f"published Parquet files:               {report.published_path.parent / 'parquet'}")
     print(f"run summary:                           {report.summary_path}")
     print(f"airflow log:                           {report.log_file}")
     return 0
+
+
+def _print_release(report) -> None:
+    print(f"published release (read-only DuckDB): {report.published_path}")
+    if report.release_status != "current":
+        print(f"not made current: {report.release_note}")
 
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
@@ -39,11 +45,12 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     options = SandboxOptions(seed=args.seed, scale=args.scale)
     print(f"patentflow backfill: {first} .. {last} home={settings.home}")
     try:
-        report = run_pipeline(settings, last, options, first_day=first)
+        report = run_pipeline(settings, last, options, first_day=first,
+                              make_current=args.make_current)
     except (RunFailed, ValueError) as failure:
         print(f"BACKFILL FAILED: {failure}", file=sys.stderr)
         return 1
-    print(f"published release (read-only DuckDB): {report.published_path}")
+    _print_release(report)
     print(f"run summary:                           {report.summary_path}")
     return 0
 
@@ -89,13 +96,24 @@ def _cmd_releases(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from patentflow.release.registry import UnknownRelease, diff_text
+    from pathlib import Path
+
+    from patentflow.release import diff
+    from patentflow.release.registry import NoCurrentRelease, UnknownRelease
 
     try:
-        print(diff_text(load_settings(), args.release_a, args.release_b))
-    except UnknownRelease as unknown:
+        filters = diff.DiffFilters.parse(args.indicator, args.region, args.period)
+        result = diff.diff(load_settings(), args.release_a, args.release_b, filters)
+    except diff.BadFilter as bad:
+        print(f"patentflow diff: {bad}", file=sys.stderr)
+        return 2
+    except (UnknownRelease, NoCurrentRelease) as unknown:
         print(f"unknown release: {unknown}", file=sys.stderr)
         return 1
+    print(diff.diff_text(result, args.limit))
+    if args.csv:
+        rows = diff.write_csv(result, Path(args.csv))
+        print(f"all {rows:,} revisions written to {args.csv}")
     return 0
 
 
@@ -108,6 +126,51 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
         print(f"unknown release: {unknown}", file=sys.stderr)
         return 1
     return 0
+
+
+def _correction(action) -> int:
+    """Run a correction command: unknown names exit 1, impossible requests 2."""
+    from patentflow.ingest.corrections import BadCorrection, UnknownTarget
+
+    try:
+        print(action(load_settings()))
+    except UnknownTarget as unknown:
+        print(f"unknown batch or file: {unknown}", file=sys.stderr)
+        return 1
+    except BadCorrection as bad:
+        print(f"refused: {bad}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_exclude(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import exclude_text
+
+    return _correction(lambda settings: exclude_text(settings, args.target, args.reason))
+
+
+def _cmd_include(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import include_text
+
+    return _correction(lambda settings: include_text(settings, args.target, args.reason or ""))
+
+
+def _cmd_exclusions(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import exclusions_text
+
+    return _correction(exclusions_text)
+
+
+def _cmd_reset_watermark(args: argparse.Namespace) -> int:
+    from patentflow.ingest.corrections import reset_text
+
+    try:
+        to = parse_date(args.to)
+    except ValueError:
+        print(f"patentflow reset-watermark: --to {args.to!r}: expected YYYY-MM-DD",
+              file=sys.stderr)
+        return 2
+    return _correction(lambda settings: reset_text(settings, args.source, to, args.reason))
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -138,6 +201,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+MAKE_CURRENT_HELP = ("make the release current even if the current one covers a later data "
+                     "interval (by default current only moves forward)")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="patentflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="share of deliberately invalid sandbox records")
     run.add_argument("--faults", help="sandbox faults, e.g. error_rate=0.1")
     run.add_argument("--keep-sandbox", action="store_true", help="leave the sandbox up")
+    run.add_argument("--make-current", action="store_true", help=MAKE_CURRENT_HELP)
     run.set_defaults(handler=_cmd_run)
 
     backfill = commands.add_parser(
@@ -158,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
     backfill.add_argument("--seed", type=int, default=42, help="sandbox data seed")
     backfill.add_argument("--scale", type=float, default=0.02, help="sandbox scale")
+    backfill.add_argument("--make-current", action="store_true", help=MAKE_CURRENT_HELP)
     backfill.set_defaults(handler=_cmd_backfill)
 
     health = commands.add_parser("health", help="what happened in the newest build runs")
@@ -175,14 +254,46 @@ def build_parser() -> argparse.ArgumentParser:
     releases = commands.add_parser("releases", help="list published releases")
     releases.set_defaults(handler=_cmd_releases)
 
-    diff = commands.add_parser("diff", help="indicator values revised between two releases")
-    diff.add_argument("release_a")
-    diff.add_argument("release_b")
+    diff = commands.add_parser(
+        "diff", help="indicator values revised between two releases: a summary per indicator, "
+                     "then the largest changes")
+    diff.add_argument("release_a", help="release id, or 'current'")
+    diff.add_argument("release_b", help="release id, or 'current'")
+    diff.add_argument("--indicator", action="append",
+                      help="only these indicators: an id (CON-02) or a family (CON); "
+                           "repeat or comma-separate")
+    diff.add_argument("--region", action="append", help="only these region codes (repeatable)")
+    diff.add_argument("--period", action="append",
+                      help="only rows in YYYY (year, its quarters and months), YYYY-Qn or YYYY-MM")
+    diff.add_argument("--limit", type=_non_negative, default=20,
+                      help="how many of the largest revisions to print (default 20)")
+    diff.add_argument("--csv", metavar="FILE", help="write every (filtered) revision to FILE")
     diff.set_defaults(handler=_cmd_diff)
 
     rollback = commands.add_parser("rollback", help="make an earlier release current again")
     rollback.add_argument("release_id")
     rollback.set_defaults(handler=_cmd_rollback)
+
+    for name, handler, reason_required, text in (
+            ("exclude", _cmd_exclude, True, "set a delivered batch (or every batch of a file) "
+             "aside: kept on disk, left out of the next build, recorded in its release"),
+            ("include", _cmd_include, False, "undo `exclude`: load the batch again")):
+        correction = commands.add_parser(name, help=text)
+        correction.add_argument("target", metavar="BATCH_OR_FILE",
+                                help="a batch id or a delivered file name (audit.reconciliation)")
+        correction.add_argument("--reason", required=reason_required, help="why, for the record")
+        correction.set_defaults(handler=handler)
+
+    exclusions = commands.add_parser("exclusions", help="list the batches set aside")
+    exclusions.set_defaults(handler=_cmd_exclusions)
+
+    reset = commands.add_parser(
+        "reset-watermark", help="move an API source's watermarks back to a date: its next pull "
+                                "re-fetches everything changed since")
+    reset.add_argument("source", help="patent_api or finance_api")
+    reset.add_argument("--to", required=True, help="YYYY-MM-DD (00:00 Beijing time)")
+    reset.add_argument("--reason", default="", help="why, for the record")
+    reset.set_defaults(handler=_cmd_reset_watermark)
 
     report = commands.add_parser("report", help="write the statistical report of a month or year")
     which = report.add_mutually_exclusive_group(required=True)

@@ -70,6 +70,7 @@ class Indicator:
     name_zh: str
     name_en: str
     definition_zh: str
+    short_name_zh: str  # a column header where many stand side by side; '' = the name
     unit: str
     kind: str  # stock | flow | rate
     value_method: str  # count | sum | distinct_count | percent | per_10k | growth
@@ -112,7 +113,8 @@ def indicators() -> dict[str, Indicator]:
     """The catalogue in display order, by id."""
     items = [Indicator(
         id=r["indicator_id"], name_zh=r["name_zh"], name_en=r["name_en"],
-        definition_zh=r["definition_zh"], unit=r["unit"], kind=r["kind"],
+        definition_zh=r["definition_zh"], short_name_zh=r["short_name_zh"], unit=r["unit"],
+        kind=r["kind"],
         value_method=r["value_method"], period_types=_split(r["period_types"]),
         region_attribution=r["region_attribution"], is_additive=_flag(r["is_additive"]),
         breakdown_dimensions=_split(r["breakdown_dimensions"]), sort_order=int(r["sort_order"]),

@@ -44,6 +44,16 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PATENTFLOW_RETRY_DELAY_SECONDS": ("120 (3 under `patentflow run`)", "task retry delay"),
     "PATENTFLOW_DROP_WAIT_SECONDS": ("82800 (0 under `patentflow run`)",
                                      "how long a file-drop DAG run waits for a marked delivery"),
+    "PATENTFLOW_SOURCE_RETRY_SECONDS": ("600 (10 under `patentflow run`)",
+                                        "time budget for retrying one API request on transient "
+                                        "errors (connection refused, timeout, 429, 5xx); then "
+                                        "the source's run fails without an Airflow retry"),
+    "PATENTFLOW_SOURCE_TIMEOUT_SECONDS": ("60 (10 under `patentflow run`)",
+                                          "read timeout of one API request (connect: at most "
+                                          "5 s)"),
+    "PATENTFLOW_QUARANTINE_WARN_SHARE": ("0.05", "warn (console, `patentflow health`) when a "
+                                         "batch of 20 or more records quarantines more than "
+                                         "this share; a whole quarantined file always warns"),
     "PATENTFLOW_EXPECTATIONS_DIR": ("`expectations/` of the checkout",
                                     "gate configuration (`gate.yml`) and GX suites"),
     "PATENTFLOW_CHROMIUM": ("first of chromium, chromium-browser, google-chrome on PATH",
@@ -125,6 +135,9 @@ class Settings:
     serving_bi_role: str = "patentflow_bi_reader"
     retry_delay_seconds: int = 120
     drop_wait_seconds: int = 23 * 3600
+    source_retry_seconds: float = 600.0
+    source_timeout_seconds: float = 60.0
+    quarantine_warn_share: float = 0.05
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     chromium: str | None = None
     limits: Limits = field(default_factory=Limits)
@@ -211,6 +224,13 @@ def _number(env: Mapping[str, str], name: str, default: float, *, positive: bool
     return value
 
 
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default, positive=False, integer=False)
+    if value > 1:
+        raise SettingsError(f"{name} must be a share between 0 and 1, got {env.get(name)!r}")
+    return value
+
+
 def _flag(env: Mapping[str, str], name: str) -> bool:
     return (env.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -261,6 +281,11 @@ def settings_from(env: Mapping[str, str]) -> Settings:
                                         positive=False)),
         drop_wait_seconds=int(_number(env, "PATENTFLOW_DROP_WAIT_SECONDS", 23 * 3600,
                                       positive=False)),
+        source_retry_seconds=_number(env, "PATENTFLOW_SOURCE_RETRY_SECONDS", 600.0,
+                                     positive=False, integer=False),
+        source_timeout_seconds=_number(env, "PATENTFLOW_SOURCE_TIMEOUT_SECONDS", 60.0,
+                                       integer=False),
+        quarantine_warn_share=_share(env, "PATENTFLOW_QUARANTINE_WARN_SHARE", 0.05),
         expectations_dir=_path(expectations) if expectations else PROJECT_ROOT / "expectations",
         chromium=_text(env, "PATENTFLOW_CHROMIUM"),
         limits=_limits(env),

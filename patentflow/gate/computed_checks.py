@@ -163,11 +163,14 @@ def check_batches_match_raw(con: duckdb.DuckDBPyConnection, config: GateConfig) 
     ``audit.quarantine``: the reconciliation must describe what was really loaded.
 
     Entities without a raw table of that name are listed, not failed (nothing to compare with).
+    Batches set aside (``excluded``) are not compared: their rows are deliberately not loaded.
     """
     if not table_exists(con, "audit.reconciliation"):
         return []
-    batches = con.execute("SELECT entity, batch_id, loaded, quarantined "
-                          "FROM audit.reconciliation").df()
+    included = ("WHERE NOT excluded" if "excluded" in column_types(con, "audit.reconciliation")
+                else "")
+    batches = con.execute("SELECT entity, batch_id, loaded, quarantined "  # noqa: S608
+                          f"FROM audit.reconciliation {included}").df()
     loaded_problems: list[dict[str, Any]] = []
     not_compared: set[str] = set()
     for entity, group in batches.groupby("entity", sort=True):

@@ -54,9 +54,12 @@ def _reconciliation(frame: pd.DataFrame, config: GateConfig) -> pd.DataFrame:
         delivered = counts["delivered"].where(counts["delivered"] > 0)
         frame["quarantine_rate"] = (counts["quarantined"] / delivered).fillna(0.0)
         minimum = config.threshold("quarantine_rate_min_delivered")
-        # tiny batches are exempt: their rate is left null, which the expectation skips
-        frame["quarantine_rate_checked"] = frame["quarantine_rate"].where(
-            counts["delivered"] >= minimum)
+        # tiny batches are exempt: their rate is left null, which the expectation skips; so are
+        # batches the operator set aside (`patentflow exclude`): nothing of theirs is loaded
+        checked = counts["delivered"] >= minimum
+        if "excluded" in frame:
+            checked &= ~frame["excluded"].fillna(False).astype(bool)
+        frame["quarantine_rate_checked"] = frame["quarantine_rate"].where(checked)
     return frame
 
 

@@ -20,6 +20,7 @@ from patentflow.ingest.api.endpoint import ENDPOINTS, EndpointIngestion
 from patentflow.ingest.files.drop import REFERENCE, TECH_CONTRACTS, DropIngestion, DropKind
 from patentflow.ingest.files.vendor_export import ingest_export_file
 from patentflow.ingest.locks import exclusive
+from patentflow.ingest.quarantine_watch import quarantine_warnings
 from patentflow.ingest.state import IngestionState
 from patentflow.ingest.summary import EntityCounts, IngestSummary
 
@@ -43,6 +44,19 @@ FINANCE_ENTITIES = ("pledges", "insurance_policies", "roadshows")
 def _interval_end(interval_end: datetime | None) -> datetime:
     """Manual Airflow runs may carry no data interval: such a run is named after "now"."""
     return interval_end if interval_end is not None else datetime.now(UTC)
+
+
+def _finish(settings: Settings, summary: IngestSummary, started: float) -> IngestSummary:
+    """Seconds, and a warning (logged, kept in the summary) per batch whose quarantine must be
+    seen: the console and ``patentflow health`` print them."""
+    warnings = quarantine_warnings(settings.raw_dir, summary.batches,
+                                   settings.quarantine_warn_share)
+    for warning in warnings:
+        log.warning("quarantine warning source=%s %s", summary.source, warning.line())
+    summary.warnings = [warning.to_dict() for warning in warnings]
+    summary.seconds = time.monotonic() - started
+    log.info("ingest done source=%s summary=%s", summary.source, summary.to_dict())
+    return summary
 
 
 def _state(settings: Settings) -> IngestionState:
@@ -73,7 +87,8 @@ def _ingest_api(
     with (
         exclusive(settings.state_dir / "locks", source),
         _state(settings) as state,
-        ApiClient(source, endpoint_config.base_url, endpoint_config.token, retry) as client,
+        ApiClient(source, endpoint_config.base_url, endpoint_config.token,
+                  retry or RetryPolicy.from_settings(settings)) as client,
     ):
         for entity in entities:
             result = EndpointIngestion(
@@ -93,9 +108,7 @@ def _ingest_api(
             summary.pages += result.pages
             summary.counts(entity).add(EntityCounts(**result.counts.__dict__))
         summary.retries = client.retries
-    summary.seconds = time.monotonic() - started
-    log.info("ingest done source=%s summary=%s", source, summary.to_dict())
-    return summary
+    return _finish(settings, summary, started)
 
 
 def ingest_patent_api(
@@ -168,9 +181,7 @@ def _ingest_drop(
             continue
         summary.batches.append(outcome.batch_id or outcome.name)
         summary.counts(outcome.entity).add(EntityCounts(**outcome.counts.__dict__))
-    summary.seconds = time.monotonic() - started
-    log.info("ingest done source=%s summary=%s", kind.source, summary.to_dict())
-    return summary
+    return _finish(settings, summary, started)
 
 
 def ingest_tech_contracts(

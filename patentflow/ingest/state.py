@@ -1,7 +1,10 @@
-"""Ingestion state in ``state/ingestion.sqlite``: watermarks, batch checkpoints, file register.
+"""Ingestion state in ``state/ingestion.sqlite``: watermarks, batch checkpoints, file register,
+and the operator's corrections (batches set aside, watermarks reset).
 
 SQLite because the state must survive a killed process and be updated atomically together with
 the decision it records (a batch completes *and* the watermark advances in one transaction).
+Corrections are reversible and logged: ``exclusions`` holds the batches set aside now,
+``corrections`` every exclude / include / watermark reset ever made.
 """
 
 from __future__ import annotations
@@ -33,6 +36,19 @@ CREATE TABLE IF NOT EXISTS api_batches (
     last_keys TEXT NOT NULL DEFAULT '[]',
     completed INTEGER NOT NULL DEFAULT 0,
     summary TEXT
+);
+CREATE TABLE IF NOT EXISTS exclusions (
+    batch_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    excluded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS corrections (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS files (
     name TEXT NOT NULL,
@@ -88,6 +104,10 @@ class IngestionState:
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=FULL")
         self._con.executescript(_SCHEMA)
+        columns = {row[1] for row in self._con.execute("PRAGMA table_info(api_batches)")}
+        if "retired" not in columns:  # a state file from before watermark resets
+            self._con.execute(
+                "ALTER TABLE api_batches ADD COLUMN retired INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._con.close()
@@ -117,6 +137,20 @@ class IngestionState:
         return Watermark() if row is None else Watermark(row[0], json.loads(row[1]))
 
     # API batches ------------------------------------------------------------------------------
+
+    def open_batch_id(self, base_id: str) -> str:
+        """The batch id a pull for ``base_id``'s interval uses: ``base_id`` itself, unless a
+        watermark reset retired it (its interval may be pulled again, under a new id so the
+        earlier batch's files stay as they are), then ``<base_id>__rN``."""
+        candidate, retake = base_id, 0
+        while True:
+            row = self._con.execute(
+                "SELECT completed, retired FROM api_batches WHERE batch_id = ?", (candidate,)
+            ).fetchone()
+            if row is None or not (row[0] and row[1]):
+                return candidate
+            retake += 1
+            candidate = f"{base_id}__r{retake}"
 
     def api_batch(self, batch_id: str) -> ApiBatchState | None:
         row = self._con.execute(
@@ -232,7 +266,80 @@ class IngestionState:
                     ),
                 )
 
+    def reset_watermark(self, endpoint: str, updated_since: str) -> Watermark:
+        """Move the endpoint's watermark back to ``updated_since`` (no boundary keys) and retire
+        its completed batches, so the next pull re-fetches everything since then; returns the
+        previous watermark. Which batches to set aside is the operator's separate decision."""
+        with self._transaction() as con:
+            previous = self.watermark(endpoint)
+            con.execute(
+                "INSERT INTO watermarks (endpoint, updated_since, boundary_keys)"
+                " VALUES (?, ?, '[]') ON CONFLICT (endpoint) DO UPDATE SET"
+                " updated_since = excluded.updated_since, boundary_keys = '[]'",
+                (endpoint, updated_since),
+            )
+            con.execute(
+                "UPDATE api_batches SET retired = 1 WHERE endpoint = ? AND completed = 1",
+                (endpoint,),
+            )
+        return previous
+
+    # corrections ------------------------------------------------------------------------------
+
+    def exclusions(self) -> dict[str, tuple[str, str]]:
+        """Batches set aside now: ``batch_id -> (reason, excluded_at)``."""
+        rows = self._con.execute("SELECT batch_id, reason, excluded_at FROM exclusions")
+        return {row[0]: (row[1], row[2]) for row in rows.fetchall()}
+
+    def set_excluded(self, batch_ids: list[str], excluded: bool, reason: str, at: str,
+                     target: str) -> list[str]:
+        """Exclude (or include again) ``batch_ids``; returns those whose state changed. The
+        change and its reason are logged in ``corrections``."""
+        changed = []
+        with self._transaction() as con:
+            for batch_id in batch_ids:
+                present = con.execute("SELECT 1 FROM exclusions WHERE batch_id = ?",
+                                      (batch_id,)).fetchone() is not None
+                if excluded and not present:
+                    con.execute("INSERT INTO exclusions VALUES (?, ?, ?)", (batch_id, reason, at))
+                elif not excluded and present:
+                    con.execute("DELETE FROM exclusions WHERE batch_id = ?", (batch_id,))
+                else:
+                    continue
+                changed.append(batch_id)
+            if changed:
+                self._log(con, at, "exclude" if excluded else "include", target, reason,
+                          {"batches": changed})
+        return changed
+
+    def log_correction(self, at: str, action: str, target: str, reason: str,
+                       detail: dict) -> None:
+        with self._transaction() as con:
+            self._log(con, at, action, target, reason, detail)
+
+    @staticmethod
+    def _log(con: sqlite3.Connection, at: str, action: str, target: str, reason: str,
+             detail: dict) -> None:
+        con.execute("INSERT INTO corrections (at, action, target, reason, detail)"
+                    " VALUES (?, ?, ?, ?, ?)", (at, action, target, reason, json.dumps(detail)))
+
+    def corrections(self, since: str | None = None) -> list[dict]:
+        """Every correction (after ``since``, an ISO time), oldest first."""
+        rows = self._con.execute(
+            "SELECT at, action, target, reason, detail FROM corrections"
+            " WHERE ? IS NULL OR at > ? ORDER BY seq", (since, since)).fetchall()
+        return [{"at": at, "action": action, "target": target, "reason": reason,
+                 **json.loads(detail)} for at, action, target, reason, detail in rows]
+
     # file register ----------------------------------------------------------------------------
+
+    def file_batches(self, name: str) -> list[str]:
+        """Every batch a delivered file of this name landed as (re-deliveries included)."""
+        rows = self._con.execute(
+            "SELECT batch_id FROM files WHERE name = ? AND completed = 1 ORDER BY delivery_seq",
+            (name,)).fetchall()
+        return [row[0] for row in rows]
+
 
     def file_entry(self, name: str, sha256: str) -> FileEntry | None:
         row = self._con.execute(

@@ -25,6 +25,7 @@ class IngestSummary:
     """Per-entity counts plus batches written, pages fetched and wall-clock seconds.
 
     ``skipped`` lists batches (or files) found already complete: a re-run that changes nothing.
+    ``warnings`` lists batches whose quarantine must be seen (see ``quarantine_watch``).
     """
 
     source: str
@@ -34,6 +35,7 @@ class IngestSummary:
     pages: int = 0
     retries: int = 0
     seconds: float = 0.0
+    warnings: list[dict] = field(default_factory=list)
 
     def counts(self, entity: str) -> EntityCounts:
         return self.entities.setdefault(entity, EntityCounts())

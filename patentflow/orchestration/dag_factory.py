@@ -41,6 +41,24 @@ DROP_WAIT = timedelta(seconds=load_settings().drop_wait_seconds)
 DROP_POKE_INTERVAL = timedelta(minutes=5)
 
 
+def run_log_dir(dag_id: str, run_id: str) -> str | None:
+    """The folder Airflow's file task handler writes a DAG run's task logs into."""
+    from airflow.configuration import conf
+
+    folder = conf.get("logging", "base_log_folder", fallback="")
+    return f"{folder}/dag_id={dag_id}/run_id={run_id}" if folder else None
+
+
+def task_run(ti):
+    """The ``ingest_runs.TaskRun`` of a running task instance, with the path of the log file
+    Airflow's file task handler writes for this try."""
+    from patentflow.orchestration.ingest_runs import TaskRun
+
+    folder = run_log_dir(ti.dag_id, ti.run_id)
+    log_path = f"{folder}/task_id={ti.task_id}/attempt={ti.try_number}.log" if folder else None
+    return TaskRun(ti.dag_id, ti.run_id, int(ti.try_number or 1), log_path)
+
+
 def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
     """Build one ingestion DAG: pull ``source`` for the data interval, then mark ``asset`` updated.
 
@@ -64,10 +82,19 @@ def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
     )
     def ingestion():
         @task(task_id=f"ingest_{source}", outlets=[asset])
-        def ingest(data_interval_start=None, data_interval_end=None, outlet_events=None):
-            from patentflow.orchestration.tasks import ingest_source
+        def ingest(data_interval_start=None, data_interval_end=None, outlet_events=None,
+                   ti=None):
+            from airflow.sdk.exceptions import AirflowFailException
 
-            summary = ingest_source(source, data_interval_start, data_interval_end)
+            from patentflow.orchestration.tasks import IngestionFailed, ingest_source
+
+            try:
+                summary = ingest_source(source, data_interval_start, data_interval_end,
+                                        task_run(ti))
+            except IngestionFailed as failure:
+                # permanent, or the source's retry budget is spent: an Airflow retry would
+                # only repeat it (and multiply the time a dead source takes to report)
+                raise AirflowFailException(str(failure)) from failure
             outlet_events[asset].extra = {"as_of": summary["as_of"], "source": source}
             return summary
 

@@ -6,10 +6,14 @@ once. Each DAG run is still a real Airflow DagRun in the metadata DB, executed t
 Airflow exactly as ``airflow dags test`` does (which calls the same ``DAG.test``).
 
 Usage (inside an Airflow environment): ``python -m patentflow.orchestration.dag_test_runner --run
-DAG_ID
-LOGICAL_DATE [--run DAG_ID LOGICAL_DATE ...] [--conf-for DAG_ID JSON]``. Prints one JSON line per
-DAG run: ``{"dag_id": ..., "logical_date": ..., "state": ..., "seconds": ...}`` and stops at the
-first run that does not succeed.
+DAG_ID LOGICAL_DATE [--run DAG_ID LOGICAL_DATE ...] [--conf-for DAG_ID JSON]
+[--when-triggered DAG_ID ...]``. Prints one JSON line per DAG run: ``{"dag_id", "logical_date",
+"run_id", "state", "seconds", "tasks": {task_id: state}, "assets": [uri, ...]}``.
+
+Every run is attempted, as the scheduler would: one source failing does not stop the pulls of the
+others. A DAG named with ``--when-triggered`` (the asset-scheduled build) runs only if the assets
+updated by the runs before it satisfy its schedule condition; otherwise it is reported as
+``not_triggered``, as it would simply not start under the scheduler.
 """
 
 from __future__ import annotations
@@ -23,23 +27,79 @@ from collections.abc import Sequence
 RESULT_PREFIX = "PATENTFLOW_DAG_RESULT "
 
 
-def run_dags(runs: Sequence[tuple[str, str]], confs: dict[str, dict]) -> list[dict]:
+def condition_met(condition, updated: set[str]) -> bool:
+    """Does an asset schedule condition (``AssetAll``/``AssetAny`` of ``Asset``) hold when the
+    assets with these URIs have new events?"""
+    objects = getattr(condition, "objects", None)
+    if objects is not None:
+        combine = all if getattr(condition, "agg_func", any) is all else any
+        return combine(condition_met(part, updated) for part in objects)
+    return getattr(condition, "uri", None) in updated
+
+
+def describe(condition) -> str:
+    """``(a & b) | c`` for an asset schedule condition."""
+    objects = getattr(condition, "objects", None)
+    if objects is None:
+        return str(getattr(condition, "uri", condition))
+    joiner = " & " if getattr(condition, "agg_func", any) is all else " | "
+    parts = [describe(part) if getattr(part, "objects", None) is None else f"({describe(part)})"
+             for part in objects]
+    return joiner.join(parts)
+
+
+def _run_facts(dag_id: str, run_id: str) -> tuple[dict[str, str], list[str]]:
+    """Task states and the URIs of the assets the run emitted events for."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        tasks = dict(session.execute(
+            select(TaskInstance.task_id, TaskInstance.state)
+            .where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)).all())
+        assets = session.execute(
+            select(AssetModel.uri).join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetEvent.source_dag_id == dag_id, AssetEvent.source_run_id == run_id)
+        ).scalars().all()
+    return {task: str(state) for task, state in tasks.items()}, sorted(set(assets))
+
+
+def run_dags(runs: Sequence[tuple[str, str]], confs: dict[str, dict],
+             when_triggered: frozenset[str] = frozenset()) -> list[dict]:
     import pendulum
     from airflow.utils.cli import get_bagged_dag
 
     results = []
     dags = {}
+    updated: set[str] = set()
     for dag_id, logical_date in runs:
         started = time.monotonic()
         dag = dags.get(dag_id) or dags.setdefault(dag_id, get_bagged_dag(None, dag_id))
-        dag_run = dag.test(logical_date=pendulum.parse(logical_date), run_conf=confs.get(dag_id))
-        state = str(getattr(dag_run, "state", None) or "missing")
-        result = {"dag_id": dag_id, "logical_date": logical_date, "state": state,
-                  "seconds": round(time.monotonic() - started, 2)}
+        result = {"dag_id": dag_id, "logical_date": logical_date, "run_id": None,
+                  "tasks": {}, "assets": []}
+        condition = getattr(dag.timetable, "asset_condition", None)
+        if dag_id in when_triggered and condition is not None \
+                and not condition_met(condition, updated):
+            result.update(state="not_triggered", seconds=0.0,
+                          reason="the runs before it updated no assets that satisfy its "
+                                 f"schedule {describe(condition)}")
+        else:
+            try:
+                dag_run = dag.test(logical_date=pendulum.parse(logical_date),
+                                   run_conf=confs.get(dag_id))
+            except Exception as exc:  # noqa: BLE001 - one broken run must not stop the others
+                result.update(state="error", reason=f"{type(exc).__name__}: {exc}"[:500])
+            else:
+                result["state"] = str(getattr(dag_run, "state", None) or "missing")
+                result["run_id"] = getattr(dag_run, "run_id", None)
+                if result["run_id"]:
+                    result["tasks"], result["assets"] = _run_facts(dag_id, result["run_id"])
+                    updated.update(result["assets"])
+            result["seconds"] = round(time.monotonic() - started, 2)
         print(RESULT_PREFIX + json.dumps(result), flush=True)
         results.append(result)
-        if state != "success":
-            break
     return results
 
 
@@ -49,9 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         metavar=("DAG_ID", "LOGICAL_DATE"))
     parser.add_argument("--conf-for", nargs=2, action="append", default=[],
                         metavar=("DAG_ID", "JSON"))
+    parser.add_argument("--when-triggered", action="append", default=[], metavar="DAG_ID",
+                        help="run this DAG only if the runs before it updated its assets")
     args = parser.parse_args(argv)
     confs = {dag_id: json.loads(conf) for dag_id, conf in args.conf_for}
-    results = run_dags([tuple(run) for run in args.runs], confs)
+    results = run_dags([tuple(run) for run in args.runs], confs,
+                       frozenset(args.when_triggered))
     ok = len(results) == len(args.runs) and all(r["state"] == "success" for r in results)
     return 0 if ok else 1
 

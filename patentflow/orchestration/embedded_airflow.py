@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from patentflow.core.settings import DAGS_FOLDER, PROJECT_ROOT, Settings
-from patentflow.orchestration.assets import DUCKDB_WRITER_POOL
 from patentflow.orchestration.dag_test_runner import RESULT_PREFIX
+from patentflow.orchestration.pools import DUCKDB_WRITER_POOL
 
 log = logging.getLogger(__name__)
 INGESTION_DAGS = (
@@ -26,6 +26,8 @@ INGESTION_DAGS = (
     "patentflow_ingest_reference",
 )
 BUILD_DAG = "patentflow_build"
+LOCAL_SOURCE_RETRY_SECONDS = "10"
+LOCAL_SOURCE_TIMEOUT_SECONDS = "10"
 
 
 def airflow_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -49,6 +51,11 @@ def airflow_env(settings: Settings, extra: Mapping[str, str] | None = None) -> d
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "PATENTFLOW_RETRY_DELAY_SECONDS": env.get("PATENTFLOW_RETRY_DELAY_SECONDS", "3"),
         "PATENTFLOW_DROP_WAIT_SECONDS": env.get("PATENTFLOW_DROP_WAIT_SECONDS", "0"),
+        # A local run reports a dead source within seconds, not after production's minutes.
+        "PATENTFLOW_SOURCE_RETRY_SECONDS": env.get("PATENTFLOW_SOURCE_RETRY_SECONDS",
+                                                   LOCAL_SOURCE_RETRY_SECONDS),
+        "PATENTFLOW_SOURCE_TIMEOUT_SECONDS": env.get("PATENTFLOW_SOURCE_TIMEOUT_SECONDS",
+                                                     LOCAL_SOURCE_TIMEOUT_SECONDS),
         "PATENTFLOW_HOME": str(settings.home),
         "PATENTFLOW_DROP_DIR": str(settings.drop_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
@@ -79,23 +86,30 @@ def prepare(settings: Settings, env: Mapping[str, str], log_file: Path) -> None:
 
 
 def run_dags(runs: list[tuple[str, str]], env: Mapping[str, str], log_file: Path,
-             confs: dict[str, dict] | None = None) -> list[dict]:
+             confs: dict[str, dict] | None = None,
+             when_triggered: tuple[str, ...] = ()) -> list[dict]:
     """Run ``(dag_id, logical_date)`` pairs in order through ``DAG.test`` in one Airflow process
-    (see ``patentflow.orchestration.dag_test_runner``); return each run's result (state and
-    seconds).
+    (see ``patentflow.orchestration.dag_test_runner``); return each run's result (state,
+    seconds, run id, task states, assets updated).
 
-    A run that did not start because an earlier one failed is reported as ``not_run``.
+    Every run is attempted; a DAG in ``when_triggered`` only if the assets updated before it
+    satisfy its schedule (else ``not_triggered``). Runs the process never reported (it died)
+    are ``not_run``.
     """
     args = [sys.executable, "-m", "patentflow.orchestration.dag_test_runner"]
     for dag_id, logical_date in runs:
         args += ["--run", dag_id, logical_date]
     for dag_id, conf in (confs or {}).items():
         args += ["--conf-for", dag_id, json.dumps(conf)]
+    for dag_id in when_triggered:
+        args += ["--when-triggered", dag_id]
     completed = subprocess.run(args, env=dict(env), capture_output=True, text=True)
     with log_file.open("a", encoding="utf-8") as handle:
         handle.write(f"$ {' '.join(args[1:])}\n{completed.stdout}\n{completed.stderr}\n")
     reported = [json.loads(line[len(RESULT_PREFIX):]) for line in completed.stdout.splitlines()
                 if line.startswith(RESULT_PREFIX)]
-    missing = [{"dag_id": dag_id, "logical_date": logical_date, "state": "not_run", "seconds": 0.0}
+    missing = [{"dag_id": dag_id, "logical_date": logical_date, "state": "not_run", "seconds": 0.0,
+                "run_id": None, "tasks": {}, "assets": [],
+                "reason": f"the runner process exited {completed.returncode} before it"}
                for dag_id, logical_date in runs[len(reported):]]
     return reported + missing

@@ -31,6 +31,8 @@ class RunReport:
     dag_states: dict[str, str] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     published_path: Path | None = None
+    release_status: str | None = None  # "current", or "available" when it did not take current
+    release_note: str | None = None  # why it took (or did not take) current
     summary_path: Path | None = None
     log_file: Path | None = None
 
@@ -99,12 +101,16 @@ def days_between(first: date, last: date) -> list[date]:
 
 
 def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None = None,
-                 echo=print, first_day: date | None = None) -> RunReport:
+                 echo=print, first_day: date | None = None,
+                 make_current: bool = False) -> RunReport:
     """Run every DAG once for the interval ending on ``as_of``; raise RunFailed on any failure.
 
-    With ``first_day`` (a backfill) the ingestion DAGs run for every daily interval from
-    ``first_day`` to ``as_of`` in order, then the build once for ``as_of``: each ingestion run is
-    keyed by its own interval, so the marts equal those of a single run for ``as_of``.
+    Every ingestion DAG runs even when another fails (they are independent), then the build if
+    the assets they updated satisfy its schedule, as under the scheduler. Each failed run gets
+    one console line naming its cause (``ingest_runs.failure_line``), each quarantine warning
+    one line. With ``first_day`` (a backfill) the ingestion DAGs run for every daily interval
+    from ``first_day`` to ``as_of`` in order, then the build once for ``as_of``: each ingestion
+    run is keyed by its own interval, so the marts equal those of a single run for ``as_of``.
     """
     report = RunReport(as_of=as_of)
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -130,36 +136,108 @@ def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None
                 for day in days_between(first_day or as_of, as_of)
                 for dag_id in embedded_airflow.INGESTION_DAGS]
         runs.append((embedded_airflow.BUILD_DAG, interval_for_as_of(as_of)[0].isoformat()))
+        conf: dict[str, object] = {"as_of": as_of.isoformat()}
+        if make_current:
+            conf["make_current"] = True
         results = embedded_airflow.run_dags(
-            runs, env, report.log_file,
-            confs={embedded_airflow.BUILD_DAG: {"as_of": as_of.isoformat()}},
+            runs, env, report.log_file, confs={embedded_airflow.BUILD_DAG: conf},
+            when_triggered=(embedded_airflow.BUILD_DAG,),
         )
+        problems = []
         for result in results:
             key = result["dag_id"] if not first_day else \
                 f"{result['dag_id']}@{result['logical_date'][:10]}"
             report.dag_states[key] = result["state"]
             report.stage_seconds[key] = result["seconds"]
             echo(f"{key}: {result['state']} ({result['seconds']:.1f}s)")
-        report.summary_path = latest_summary(settings, as_of)
+            lines = run_lines(settings, result, report.log_file)
+            for line in lines:
+                echo(f"  {line}")
+            if result["state"] != "success":
+                problems.append(lines[0] if lines else f"{key}: {result['state']}")
+            if result["dag_id"] == embedded_airflow.BUILD_DAG and result.get("run_id"):
+                report.summary_path = build_summary_path(settings, result["run_id"])
+        release = _published_release(report.summary_path)
+        if release is not None:
+            report.published_path = Path(release["path"]) / "warehouse.duckdb"
+            report.release_status = str(release.get("status"))
+            report.release_note = release.get("current_reason")
         if not report.succeeded:
-            raise RunFailed(f"run failed ({report.dag_states}); the previous release is still "
-                            f"served.{failure_details(report.summary_path)}\n"
-                            f"Run summary: {report.summary_path}; log: {report.log_file}")
-        from patentflow.release.registry import published_path
+            from patentflow.release.registry import current_release_id
 
-        report.published_path = published_path(settings)
+            served = current_release_id(settings)
+            raise RunFailed(
+                f"{len(problems)} of {len(results)} DAG runs did not succeed; "
+                + (f"the current release is still {served}" if served else
+                   "nothing is published yet") + ".\n"
+                + "\n".join(problems)
+                + f"\nRun summary: {report.summary_path or 'none (the build did not run)'}; "
+                  f"log: {report.log_file}")
         return report
     finally:
         if sandbox_started:
             stop_sandbox(settings)
 
 
-def latest_summary(settings: Settings, as_of: date) -> Path | None:
-    candidates = [
-        path for path in settings.runs_dir.glob("*/summary.json")
-        if json.loads(path.read_text(encoding="utf-8")).get("as_of") == as_of.isoformat()
-    ]
-    return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+def build_summary_path(settings: Settings, airflow_run_id: str) -> Path | None:
+    """The build run's own summary (never another run's for the same day)."""
+    from patentflow.orchestration.tasks import safe_run_id
+
+    path = settings.runs_dir / safe_run_id(airflow_run_id) / "summary.json"
+    return path if path.is_file() else None
+
+
+def _published_release(summary_path: Path | None) -> dict | None:
+    if summary_path is None:
+        return None
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    return summary.get("release") if summary.get("status") == "published" else None
+
+
+def run_lines(settings: Settings, result: dict, log_file: Path) -> list[str]:
+    """What the console says under a DAG run's state: its failure line (cause and log), its
+    quarantine warnings, or why it did not run."""
+    from patentflow.orchestration import ingest_runs
+
+    dag_id, state = result["dag_id"], result["state"]
+    if state == "not_triggered" or state == "not_run":
+        return [f"{dag_id}: {state.replace('_', ' ')}: {result.get('reason', '')}".rstrip(": ")]
+    if dag_id == embedded_airflow.BUILD_DAG:
+        if not result.get("run_id"):
+            return [build_failure_line(result, None, log_file)]
+        from patentflow.orchestration.run_health import set_log
+        from patentflow.orchestration.tasks import safe_run_id
+
+        set_log(settings, safe_run_id(result["run_id"]), str(log_file))
+        if state == "success":
+            return []
+        return [build_failure_line(result, build_summary_path(settings, result["run_id"]),
+                                   log_file)]
+    record = ingest_runs.read_record(settings, dag_id, result["run_id"]) \
+        if result.get("run_id") else None
+    if record is None:
+        if state == "success":
+            return []
+        failed = [task for task, task_state in result.get("tasks", {}).items()
+                  if task_state == "failed"]
+        return [f"{dag_id}: FAILED tasks={','.join(failed) or '?'} "
+                f"cause={result.get('reason') or 'see the log'} log={log_file}"]
+    if not Path(str(record.get("log") or "")).is_file():
+        record["log"] = str(log_file)  # DAG.test logs to the run's log, not per task
+        ingest_runs.write_record(settings, record)
+    if record.get("status") == "failed":
+        return [ingest_runs.failure_line(record), *ingest_runs.warning_lines(record)]
+    return ingest_runs.warning_lines(record)
+
+
+def build_failure_line(result: dict, summary_path: Path | None, log_file: Path) -> str:
+    """``patentflow_build: FAILED tasks=... cause=... log=...`` from the run summary."""
+    failed = [task for task, state in result.get("tasks", {}).items()
+              if state in ("failed", "upstream_failed") and task != "record_failure"]
+    cause = failure_details(summary_path).strip().replace("\n", "; ") or result.get("reason") \
+        or "a build task failed"
+    return f"{result['dag_id']}: FAILED tasks={','.join(failed) or '?'} cause={cause} " \
+           f"log={log_file}"
 
 
 def failure_details(summary_path: Path | None) -> str:
@@ -170,8 +248,8 @@ def failure_details(summary_path: Path | None) -> str:
     gate = summary.get("gate") or {}
     blocking = [c for c in gate.get("checks", [])
                 if not c.get("success") and c.get("severity") == "error"]
-    lines = [f"  blocking check {c.get('name')}: {str(c.get('details'))[:200]}"
+    lines = [f"blocking check {c.get('name')}: {str(c.get('details'))[:200]}"
              for c in blocking[:10]]
     if not lines and summary.get("failure"):
-        lines = [f"  {summary['failure']}"]
-    return ("\n" + "\n".join(lines)) if lines else ""
+        lines = [str(summary["failure"])]
+    return "\n".join(lines)

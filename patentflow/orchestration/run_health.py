@@ -1,9 +1,12 @@
-"""``run_health``: what happened in each build run, answerable with one query.
+"""``run_health``: what happened in each build run, answerable with one query; and
+``patentflow health``, which adds the ingestion runs.
 
 Each build run appends its Airflow task outcomes, dbt node results, quality-gate checks and the
 ingestion batches it saw for the first time to ``runs/run_health.duckdb`` (a file of its own, so
 recording health never contends with the warehouse writer); the ``run_health`` view joins them
-into one row per run (``patentflow health`` prints the newest).
+into one row per run. Ingestion runs keep one JSON record each (``ingest_runs``: parallel tasks,
+no shared writer). ``patentflow health`` prints the newest of both, then one line per failed
+DAG run (source, URL, cause, log) and one per quarantine warning.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import duckdb
 import pandas as pd
 
 from patentflow.core.settings import Settings
+from patentflow.orchestration import ingest_runs
 
 SCHEMA = """
 create table if not exists runs (
     run_id varchar primary key, as_of date, release_id varchar, status varchar,
     recorded_at timestamptz, failure varchar
 );
+alter table runs add column if not exists log varchar;
 create table if not exists run_tasks (run_id varchar, task_id varchar, state varchar);
 create table if not exists run_dbt_nodes (
     run_id varchar, unique_id varchar, resource_type varchar, status varchar,
@@ -97,8 +102,12 @@ def _reconciliation(settings: Settings) -> pd.DataFrame:
         ).df()
 
 
-def record(settings: Settings, run_id: str, task_states: dict[str, str]) -> dict[str, Any]:
-    """Append one run's health; idempotent per run id (a retry replaces the run's rows)."""
+def record(settings: Settings, run_id: str, task_states: dict[str, str],
+           log: str | None = None) -> dict[str, Any]:
+    """Append one run's health; idempotent per run id (a retry replaces the run's rows).
+
+    ``log`` is where the run's task logs are (Airflow's folder of the run).
+    """
     summary_file = settings.runs_dir / run_id / "summary.json"
     summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else {}
     run_results = settings.runs_dir / run_id / "dbt" / "run_results.json"
@@ -126,9 +135,10 @@ def record(settings: Settings, run_id: str, task_states: dict[str, str]) -> dict
         for table in ("runs", "run_tasks", "run_dbt_nodes", "run_checks", "run_batches"):
             con.execute(f"delete from {table} where run_id = ?", [run_id])  # noqa: S608
         con.execute(
-            "insert into runs values (?, ?, ?, ?, ?, ?)",
+            "insert into runs (run_id, as_of, release_id, status, recorded_at, failure, log)"
+            " values (?, ?, ?, ?, ?, ?, ?)",
             [run_id, summary.get("as_of"), summary.get("release_id"), status,
-             datetime.now(UTC), summary.get("failure")],
+             datetime.now(UTC), summary.get("failure"), log],
         )
         batches = _reconciliation(settings)
         seen_rows = con.execute("select distinct batch_id from run_batches").fetchall()
@@ -151,16 +161,76 @@ def record(settings: Settings, run_id: str, task_states: dict[str, str]) -> dict
     return json.loads(row.to_json(orient="records", date_format="iso"))[0]
 
 
-def latest_text(settings: Settings, limit: int = 5) -> str:
-    """The newest runs' health, as a table for the console (``patentflow health``)."""
+def set_log(settings: Settings, run_id: str, log: str) -> None:
+    """Point a recorded build run at ``log`` unless the log it names exists (a local run under
+    ``DAG.test`` logs to one file of its own, not to Airflow's per-task folders)."""
     path = health_path(settings)
     if not path.exists():
-        return "no build run recorded yet"
+        return
+    with duckdb.connect(str(path)) as con:
+        con.execute(SCHEMA)
+        row = con.execute("select log from runs where run_id = ?", [run_id]).fetchone()
+        if row is not None and not (row[0] and Path(row[0]).exists()):
+            con.execute("update runs set log = ? where run_id = ?", [log, run_id])
+
+
+INGESTION_SOURCES = 4  # ingestion DAGs: show as many ingestion runs per build run
+INGEST_COLUMNS = ["finished_at", "dag_id", "as_of", "status", "seconds", "delivered", "loaded",
+                  "quarantined", "warnings"]
+
+
+def _build_runs(settings: Settings, limit: int) -> tuple[pd.DataFrame, list[str]]:
+    path = health_path(settings)
+    if not path.exists():
+        return pd.DataFrame(), []
     with duckdb.connect(str(path), read_only=True) as con:
         frame = con.execute(
-            "select run_id, as_of, status, tasks_failed, failed_tasks, models_failed, "
-            "dbt_tests_failed, checks_blocking, checks_warned, new_batches, delivered, "
-            "quarantined, quarantine_pct from run_health order by recorded_at desc limit ?",
-            [limit],
-        ).df()
-    return frame.to_string(index=False)
+            "select run_id, as_of, status, tasks_failed, failed_tasks, models_failed,"
+            " dbt_tests_failed, checks_blocking, checks_warned, new_batches, delivered,"
+            " quarantined, quarantine_pct from run_health order by recorded_at desc limit ?",
+            [limit]).df()
+        if "log" in {row[0] for row in con.execute("describe runs").fetchall()}:
+            failed = con.execute(
+                "select r.run_id, r.as_of, r.failure, r.log, h.failed_tasks from runs r"
+                " join run_health h using (run_id) where r.status = 'failed'"
+                " order by r.recorded_at desc limit ?", [limit]).fetchall()
+        else:  # a file recorded before runs kept their log folder (opened read-only here)
+            failed = con.execute(
+                "select r.run_id, r.as_of, r.failure, null, h.failed_tasks from runs r"
+                " join run_health h using (run_id) where r.status = 'failed'"
+                " order by r.recorded_at desc limit ?", [limit]).fetchall()
+    lines = [f"patentflow_build (run {run_id}, as_of {as_of}): FAILED tasks={tasks or '?'} "
+             f"cause={failure or 'see the task logs'} log={log or 'the Airflow task logs'}"
+             for run_id, as_of, failure, log, tasks in failed]
+    return frame, lines
+
+
+def _ingest_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = [{**{column: record.get(column) for column in INGEST_COLUMNS},
+             "finished_at": str(record.get("finished_at", ""))[:19],
+             "warnings": len(record.get("warnings") or [])} for record in records]
+    return pd.DataFrame(rows, columns=INGEST_COLUMNS)
+
+
+def latest_text(settings: Settings, limit: int = 5) -> str:
+    """The newest build and ingestion runs, their failures and quarantine warnings, for the
+    console (``patentflow health``)."""
+    builds, build_failures = _build_runs(settings, limit)
+    records = ingest_runs.read_records(settings)
+    newest = records[:limit * INGESTION_SOURCES]
+    if builds.empty and not records:
+        return "no run recorded yet"
+    parts = ["build runs (newest first):",
+             builds.to_string(index=False) if not builds.empty else "  none recorded",
+             "", "ingestion runs (newest first):",
+             _ingest_table(newest).to_string(index=False) if newest else "  none recorded"]
+    failures = [f"{ingest_runs.failure_line(r)} (as_of {r.get('as_of')}, run {r['run_id']})"
+                for r in newest if r.get("status") == "failed"] + build_failures
+    if failures:
+        parts += ["", "failed runs:", *failures]
+    warnings = [f"{line} (as_of {r.get('as_of')}, run {r['run_id']})" for r in newest
+                for line in ingest_runs.warning_lines(r)]
+    if warnings:
+        parts += ["", "quarantine warnings:", *warnings]
+    return "\n".join(parts)
+

@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,11 +33,13 @@ INGESTION_ENTRY_POINTS = {
 
 @dataclass(frozen=True)
 class BuildContext:
-    """One build: which statistical day, which Airflow run, which release it may become."""
+    """One build: which statistical day, which Airflow run, which release it may become, and
+    whether the operator asked for it to become current whatever its data interval."""
 
     as_of: date
     run_id: str
     release_id: str
+    make_current: bool = False
 
     def to_dict(self) -> dict[str, str]:
         return {k: str(v) for k, v in asdict(self).items()}
@@ -43,7 +47,8 @@ class BuildContext:
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> BuildContext:
         return cls(as_of=date.fromisoformat(data["as_of"]), run_id=data["run_id"],
-                   release_id=data["release_id"])
+                   release_id=data["release_id"],
+                   make_current=str(data.get("make_current")) == "True")
 
 
 def safe_run_id(airflow_run_id: str) -> str:
@@ -53,15 +58,79 @@ def safe_run_id(airflow_run_id: str) -> str:
     return f"{slug}-{digest}"
 
 
-def ingest_source(source: str, interval_start: datetime, interval_end: datetime) -> dict[str, Any]:
-    """Pull one source for the interval into the raw landing zone; returns the ingest summary."""
+class IngestionFailed(RuntimeError):
+    """An ingestion failure that retrying the task cannot fix (a permanent answer, or the
+    source's retry budget already spent): the DAG task fails without an Airflow retry. The
+    message is the run's one-line failure (source, URL, cause, log), token-free."""
+
+
+def _source_location(settings: Settings, source: str) -> str | None:
+    """Where a source is read from, for a failure line: the API base URL or the drop folder."""
+    from patentflow.core.redaction import redact
+    from patentflow.ingest.api.connections import SourceNotConfigured, resolve_source
+    from patentflow.ingest.files.drop import REFERENCE, TECH_CONTRACTS
+
+    drops = {"tech_contracts": TECH_CONTRACTS, "reference": REFERENCE}
+    if source in drops:
+        return str(settings.drop_dir / drops[source].subdir)
+    try:
+        return redact(resolve_source(settings, source).base_url, settings.secrets)
+    except SourceNotConfigured:
+        return None
+
+
+def _failure(settings: Settings, source: str, exc: Exception,
+             base: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The failure record of ``exc`` and whether it is final (no Airflow retry)."""
+    from patentflow.core.redaction import redact
+    from patentflow.ingest.api.client import SourceError
+    from patentflow.ingest.api.connections import SourceNotConfigured
+    from patentflow.orchestration import ingest_runs
+
+    error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
+    if isinstance(exc, SourceError):
+        retry = "not retried" if exc.permanent else "retry budget spent"
+        return ingest_runs.failure_record(
+            base, url=exc.url or _source_location(settings, source), cause=exc.cause,
+            retry=retry, error=error), True
+    if isinstance(exc, SourceNotConfigured):
+        return ingest_runs.failure_record(base, url=None, cause=f"not configured: {exc}",
+                                          retry="not retried", error=error), True
+    return ingest_runs.failure_record(base, url=_source_location(settings, source),
+                                      cause=error[:300], retry="Airflow retries the task",
+                                      error=error), False
+
+
+def ingest_source(source: str, interval_start: datetime, interval_end: datetime,
+                  run: Any = None) -> dict[str, Any]:
+    """Pull one source for the interval into the raw landing zone; returns the ingest summary.
+
+    Whatever happens, the run's record (``ingest_runs``) says what it did or why it failed.
+    ``run`` is the Airflow task try (an ``ingest_runs.TaskRun``; ``None`` outside Airflow).
+    """
     from patentflow.ingest import pipeline
+    from patentflow.orchestration import ingest_runs
 
     settings = load_settings()
+    run = run or ingest_runs.TaskRun.direct(source)
+    started = datetime.now(UTC)
     entry_point = getattr(pipeline, INGESTION_ENTRY_POINTS[source])
-    summary = entry_point(settings, interval_start, interval_end)
+    try:
+        summary = entry_point(settings, interval_start, interval_end)
+    except Exception as exc:
+        base = ingest_runs.base_record(source, run, interval_end, started)
+        record, final = _failure(settings, source, exc, base)
+        ingest_runs.write_record(settings, record)
+        line = ingest_runs.failure_line(record)
+        log.error("%s", line)
+        if final:
+            raise IngestionFailed(line) from exc
+        raise
     payload = summary.to_dict()
-    payload["as_of"] = as_of_for_interval_end(interval_end).isoformat()
+    payload["as_of"] = as_of_for_interval_end(interval_end or started).isoformat()
+    record = ingest_runs.success_record(
+        ingest_runs.base_record(source, run, interval_end, started), payload)
+    ingest_runs.write_record(settings, record)  # (its warnings were logged as they were found)
     log.info("ingestion finished source=%s summary=%s", source, json.dumps(payload, default=str))
     return payload
 
@@ -85,7 +154,9 @@ def resolve_build_context(
         raise ValueError("cannot tell which day to build: no as_of, no asset events, no interval")
     run_id = safe_run_id(airflow_run_id)
     release_id = f"{as_of:%Y%m%d}-{hashlib.sha1(airflow_run_id.encode()).hexdigest()[:8]}"
-    return BuildContext(as_of=as_of, run_id=run_id, release_id=release_id)
+    make_current = bool(conf and conf.get("make_current") in (True, "true", "True", 1))
+    return BuildContext(as_of=as_of, run_id=run_id, release_id=release_id,
+                        make_current=make_current)
 
 
 def run_dir(settings: Settings, ctx: BuildContext) -> Path:
@@ -106,7 +177,7 @@ def load_raw(ctx: BuildContext) -> dict[str, int]:
 
     settings = load_settings()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with open_build_warehouse(settings.warehouse_path) as con:
+    with recording_failure(ctx, "load_raw"), open_build_warehouse(settings.warehouse_path) as con:
         counts = load_landed_raw(settings, con)
     _merge_summary(settings, ctx, {"raw_row_counts": counts})
     return counts
@@ -146,10 +217,11 @@ def dbt_build(ctx: BuildContext) -> dict[str, Any]:
 
     settings = load_settings()
     try:
-        result = run_dbt_build(
-            settings, as_of=ctx.as_of, release_id=ctx.release_id,
-            target_dir=run_dir(settings, ctx) / "dbt",
-        )
+        with recording_failure(ctx, "dbt_build"):
+            result = run_dbt_build(
+                settings, as_of=ctx.as_of, release_id=ctx.release_id,
+                target_dir=run_dir(settings, ctx) / "dbt",
+            )
     except DbtBuildError as failure:
         # Record which models failed before failing the task: the summary and run_health
         # must say what broke, not only that something did.
@@ -194,12 +266,16 @@ def publish(ctx: BuildContext, interval_start: datetime, interval_end: datetime)
     settings = load_settings()
     gate = load_gate_result(settings, ctx.run_id)
     manifest_path = run_dir(settings, ctx) / "dbt" / "manifest.json"
-    release = publish_release(
-        settings, ctx.run_id, ctx.release_id, interval_start, interval_end, gate,
-        {"as_of": ctx.as_of.isoformat(), "dbt_manifest_path": str(manifest_path)},
-    )
+    with recording_failure(ctx, "publish"):
+        release = publish_release(
+            settings, ctx.run_id, ctx.release_id, interval_start, interval_end, gate,
+            {"as_of": ctx.as_of.isoformat(), "dbt_manifest_path": str(manifest_path)},
+            make_current=ctx.make_current,
+        )
     info = release.to_dict()
     _merge_summary(settings, ctx, {"release": info, "status": "published"})
+    if release.status != "current":
+        return info  # BI tools keep the current (later) release; nothing to serve
     # The DuckDB release is published either way; a PostgreSQL serving failure alerts and fails
     # the task, and the next publish (or `patentflow serve-pg`) serves it again.
     from patentflow.release.pg_serving import serve_published_release
@@ -228,4 +304,24 @@ def _merge_summary(settings: Settings, ctx: BuildContext, update: dict[str, Any]
 
 
 def mark_failed(ctx: BuildContext, reason: str) -> None:
-    _merge_summary(load_settings(), ctx, {"status": "failed", "failure": reason})
+    """The run failed; keep the cause a task recorded (``recording_failure``) over ``reason``."""
+    settings = load_settings()
+    path = summary_path(settings, ctx)
+    recorded = json.loads(path.read_text(encoding="utf-8")).get("failure") \
+        if path.exists() else None
+    _merge_summary(settings, ctx, {"status": "failed", "failure": recorded or reason})
+
+
+@contextmanager
+def recording_failure(ctx: BuildContext, task: str) -> Iterator[None]:
+    """Record a build task's exception (type and message, secrets masked) as the run's
+    ``failure`` before it propagates, so the console and run_health say what broke."""
+    try:
+        yield
+    except Exception as exc:
+        from patentflow.core.redaction import redact
+
+        settings = load_settings()
+        text = redact(f"{task}: {type(exc).__name__}: {exc}", settings.secrets)
+        _merge_summary(settings, ctx, {"failure": " ".join(text.split())[:500]})
+        raise

@@ -3,7 +3,8 @@
 The release is assembled in ``releases/<id>.tmp/`` (tables copied through ATTACH, never a file copy
 of the build warehouse, which may hold unpublished schemas), made read-only, renamed into place and
 only then made current by an atomic symlink swap. A reader of ``releases/current/warehouse.duckdb``
-therefore sees the old or the new release, never a half-written one.
+therefore sees the old or the new release, never a half-written one. A release for an earlier data
+interval than the current one's is published without the swap (``registry.decide_current``).
 """
 
 from __future__ import annotations
@@ -30,15 +31,17 @@ from patentflow.release.registry import (
     CURRENT,
     MANIFEST,
     WAREHOUSE,
+    CurrentDecision,
     ReleaseInfo,
     append_registry,
     current_release,
-    current_release_id,
+    decide_current,
     fsync_path,
     list_releases,
     now_iso,
     prune_releases,
     read_indicator_values,
+    read_registry,
     release_info,
     release_lock,
     remove_tree,
@@ -127,7 +130,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, tables: list[str], release_id: 
 def _releases_table(settings: Settings, record: dict[str, Any]) -> pd.DataFrame:
     rows = [info.to_dict() for info in list_releases(settings)]
     for row in rows:
-        if row["status"] == "current":
+        if row["status"] == "current" and record["status"] == "current":
             row["status"] = "superseded"
     rows.append(record)
     frame = pd.DataFrame(rows, columns=["release_id", "status", "run_id", "published_at",
@@ -136,11 +139,26 @@ def _releases_table(settings: Settings, record: dict[str, Any]) -> pd.DataFrame:
     return frame.astype({"n_revisions": "int64", "n_warnings": "int64"})
 
 
+INPUT_BATCH_COLUMNS = ["source", "entity", "batch_id", "origin", "checksum", "delivered",
+                       "loaded", "quarantined", "superseded", "extracted_at", "excluded",
+                       "excluded_reason"]
+
+
 def _input_batches(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    frame = con.execute(
-        "SELECT source, entity, batch_id, origin, checksum, delivered, loaded, quarantined, "
-        "superseded, extracted_at FROM audit.reconciliation ORDER BY batch_id").df()
-    return jsonable(frame.to_dict(orient="records"))
+    """Every batch the release was built from, with whether (and why) it was set aside."""
+    frame = con.execute("SELECT * FROM audit.reconciliation ORDER BY batch_id").df()
+    if "excluded" not in frame:  # a build from before exclusions existed
+        frame = frame.assign(excluded=False, excluded_reason=None)
+    return jsonable(frame[INPUT_BATCH_COLUMNS].to_dict(orient="records"))
+
+
+def _corrections(settings: Settings, previous: ReleaseInfo | None) -> list[dict[str, Any]]:
+    """The exclusions, inclusions and watermark resets made since the previous release."""
+    from patentflow.ingest.corrections import corrections_since
+
+    if not settings.state_dir.is_dir():
+        return []
+    return corrections_since(settings, previous.published_at if previous else None)
 
 
 def _finalise_files(directory: Path) -> None:
@@ -190,21 +208,41 @@ def _record_run(settings: Settings, run_id: str, payload: dict[str, Any]) -> Non
                                                      indent=2), encoding="utf-8")
 
 
-def _already_published(settings: Settings, run_id: str, release_id: str) -> ReleaseInfo:
-    """Idempotent retry: the same run may finish its own publication; anyone else is refused."""
+def _already_published(settings: Settings, run_id: str, release_id: str,
+                       make_current: bool) -> ReleaseInfo:
+    """Idempotent retry: the same run may finish its own publication; anyone else is refused.
+
+    A run that died between the rename and the registry entry gets both now.
+    """
     info = release_info(settings, release_id)
     if info.run_id != run_id:
         raise ReleaseExists(f"release {release_id} was published by run {info.run_id}")
-    if current_release_id(settings) != release_id:
-        switch_current(settings, release_id)
-    return release_info(settings, release_id, "current")
+    recorded = any(e.get("event") == "published" and e.get("release_id") == release_id
+                   for e in read_registry(settings))
+    if not recorded:
+        current = current_release(settings)
+        decision = decide_current(None if current is None or current.release_id == release_id
+                                  else current, info.interval_end or "", make_current)
+        if decision.take:
+            switch_current(settings, release_id)
+        append_registry(settings, _published_event(info.to_dict(), decision))
+    return release_info(settings, release_id)
+
+
+def _published_event(record: dict[str, Any], decision: CurrentDecision) -> dict[str, Any]:
+    return {"event": "published", **{k: v for k, v in record.items() if k != "path"},
+            "current": decision.take, "current_reason": decision.reason}
 
 
 def publish_release(settings: Settings, run_id: str, release_id: str,
                     interval_start: date | datetime | str, interval_end: date | datetime | str,
                     gate: GateResult, extra_manifest: dict[str, Any] | None = None,
-                    config: GateConfig | None = None) -> ReleaseInfo:
-    """Publish the build warehouse as release ``release_id``; raises ``GateFailed`` if blocked."""
+                    config: GateConfig | None = None, make_current: bool = False) -> ReleaseInfo:
+    """Publish the build warehouse as release ``release_id``; raises ``GateFailed`` if blocked.
+
+    The release becomes current unless the current release covers a later data interval
+    (``make_current`` overrides); the returned info's ``status`` says which.
+    """
     if not gate.passed:
         _record_run(settings, run_id, {"status": "refused", "release_id": release_id,
                                        "reason": "gate failed",
@@ -217,11 +255,12 @@ def publish_release(settings: Settings, run_id: str, release_id: str,
     extra = dict(extra_manifest or {})
     with release_lock(settings):
         if (settings.releases_dir / release_id).exists():
-            return _already_published(settings, run_id, release_id)
+            return _already_published(settings, run_id, release_id, make_current)
         staging = settings.releases_dir / f"{release_id}.tmp"
         try:
             info, pruned = _assemble_and_switch(settings, run_id, release_id, interval_start,
-                                                interval_end, gate, extra, config, staging)
+                                                interval_end, gate, extra, config, staging,
+                                                make_current)
         except Exception as exc:
             remove_tree(staging)
             reason = f"{type(exc).__name__}: {exc}"
@@ -237,14 +276,16 @@ def publish_release(settings: Settings, run_id: str, release_id: str,
 def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
                          interval_start: date | datetime | str,
                          interval_end: date | datetime | str, gate: GateResult,
-                         extra: dict[str, Any], config: GateConfig,
-                         staging: Path) -> tuple[ReleaseInfo, list[str]]:
-    """Build the release in ``staging``, freeze it, rename it and make it current."""
+                         extra: dict[str, Any], config: GateConfig, staging: Path,
+                         make_current: bool) -> tuple[ReleaseInfo, list[str]]:
+    """Build the release in ``staging``, freeze it, rename it and (if it takes it) make it
+    current."""
     releases = settings.releases_dir
     final = releases / release_id
     remove_tree(staging)
     staging.mkdir()
     previous = current_release(settings)
+    decision = decide_current(previous, interval_end, make_current)
     published_at = now_iso()
     con = duckdb.connect(str(staging / WAREHOUSE))
     try:
@@ -255,7 +296,8 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
         con.execute(f"DETACH {BUILD_ALIAS}")
 
         revisions, added = _revisions_against(previous, con)
-        record = {"release_id": release_id, "status": "current", "run_id": run_id,
+        record = {"release_id": release_id,
+                  "status": "current" if decision.take else "available", "run_id": run_id,
                   "published_at": published_at, "interval_start": _iso(interval_start),
                   "interval_end": _iso(interval_end), "git_sha": git_sha(),
                   "n_revisions": len(revisions), "n_warnings": len(gate.warnings)}
@@ -279,7 +321,12 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
         "git_sha": record["git_sha"],
         "dbt_manifest_sha256": file_sha256(dbt_manifest_path(settings, run_id, extra)),
         "previous_release_id": previous.release_id if previous else None,
+        "current": {"taken": decision.take, "reason": decision.reason},
         "tables": tables, "row_counts": row_counts, "input_batches": input_batches,
+        "excluded_batches": [{"batch_id": b["batch_id"], "origin": b["origin"],
+                              "reason": b["excluded_reason"]}
+                             for b in input_batches if b.get("excluded")],
+        "corrections": _corrections(settings, previous),
         "gate": {key: gate_summary[key] for key in
                  ("passed", "n_checks", "n_failed_error", "n_failed_warn", "data_docs_path")},
         "checks": gate_summary["checks"],
@@ -292,11 +339,17 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
     _finalise_files(staging)
     os.rename(staging, final)
     fsync_path(releases)
-    switch_current(settings, release_id)
-    append_registry(settings, {"event": "published", **record, "row_counts": row_counts})
+    if decision.take:
+        switch_current(settings, release_id)
+    else:
+        log.warning("release %s published without taking current: %s", release_id,
+                    decision.reason)
+    append_registry(settings, {**_published_event(record, decision), "row_counts": row_counts,
+                               "excluded_batches": [b["batch_id"] for b in input_batches
+                                                    if b.get("excluded")]})
     try:
         pruned = prune_releases(settings)
     except OSError as exc:  # the new release is live; an old one left behind is only untidy
         log.warning("pruning old releases failed: %s", exc)
         pruned = []
-    return release_info(settings, release_id, "current"), pruned
+    return release_info(settings, release_id), pruned

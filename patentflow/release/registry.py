@@ -3,6 +3,11 @@
 A release is an immutable directory ``releases/<release_id>/`` (see ``publish``); ``current`` is a
 relative symlink replaced atomically. ``releases.jsonl`` is an append-only registry of every
 publication, rollback and pruning, so the history survives pruned directories.
+
+``current`` only moves forward in data time: a publication takes it unless the current release
+holds a later data interval (a backfill or a rerun of an earlier day publishes beside it), or the
+operator asks (``--make-current``, ``rollback``). Every event that moved ``current`` records why,
+so ``patentflow releases`` can say it.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from patentflow.core.intervals import STATISTICS_TZ
 from patentflow.core.settings import Settings
 
 CURRENT = "current"
@@ -57,6 +63,7 @@ class ReleaseInfo:
     row_counts: dict[str, int] = field(default_factory=dict)
     n_revisions: int = 0
     n_warnings: int = 0
+    current_reason: str | None = None  # why it took current at publication, or why it did not
 
     @property
     def warehouse_path(self) -> Path:
@@ -73,6 +80,7 @@ class ReleaseInfo:
             "interval_start": self.interval_start, "interval_end": self.interval_end,
             "git_sha": self.git_sha, "row_counts": self.row_counts,
             "n_revisions": self.n_revisions, "n_warnings": self.n_warnings,
+            "current_reason": self.current_reason,
         }
 
 
@@ -158,12 +166,71 @@ def release_info(settings: Settings, release_id: str, status: str | None = None)
         git_sha=manifest.get("git_sha"), row_counts=dict(manifest.get("row_counts") or {}),
         n_revisions=int(manifest.get("n_revisions") or 0),
         n_warnings=int((manifest.get("gate") or {}).get("n_failed_warn") or 0),
+        current_reason=(manifest.get("current") or {}).get("reason"),
     )
 
 
 def current_release(settings: Settings) -> ReleaseInfo | None:
     release_id = current_release_id(settings)
     return release_info(settings, release_id, "current") if release_id else None
+
+
+def interval_instant(value: date | datetime | str | None) -> datetime | None:
+    """A data-interval bound as an aware instant (a bare date is Beijing midnight), for ordering
+    releases by the data they cover; ``None`` when unknown or unparseable."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return value if value.tzinfo else value.replace(tzinfo=STATISTICS_TZ)
+
+
+@dataclass(frozen=True)
+class CurrentDecision:
+    """Whether a new release takes ``current``, and the reason shown by ``patentflow releases``."""
+
+    take: bool
+    reason: str
+
+
+def decide_current(current: ReleaseInfo | None, interval_end: date | datetime | str,
+                   make_current: bool = False) -> CurrentDecision:
+    """``current`` moves forward only: a release for an earlier data interval than the current
+    one's does not take it unless asked. An equal interval (a rerun of the same day) takes it:
+    the newer computation of the same data replaces the older one."""
+    if make_current:
+        return CurrentDecision(True, "made current on request (--make-current)")
+    if current is None:
+        return CurrentDecision(True, "the first release to become current")
+    new_end, current_end = interval_instant(interval_end), interval_instant(current.interval_end)
+    if current_end is None or (new_end is not None and new_end >= current_end):
+        return CurrentDecision(True, f"latest data interval (ends {_short(interval_end)})")
+    return CurrentDecision(False, f"{current.release_id} (current) covers a later data interval "
+                                  f"(ends {_short(current.interval_end)}); use --make-current or "
+                                  "rollback to serve this one")
+
+
+def _short(value: date | datetime | str | None) -> str:
+    instant = interval_instant(value)
+    return instant.isoformat(timespec="minutes") if instant else str(value)
+
+
+def current_reason(settings: Settings) -> str | None:
+    """Why the current release is current: the reason of the last event that made it so."""
+    release_id = current_release_id(settings)
+    for event in reversed(read_registry(settings)):
+        if event.get("release_id") != release_id:
+            continue
+        if event.get("event") == "rollback":
+            return f"made current by rollback at {event.get('at')}"
+        if event.get("event") == "published" and event.get("current", True):
+            return str(event.get("current_reason") or "published as current")
+    return None
 
 
 def published_path(settings: Settings) -> Path:
@@ -186,7 +253,8 @@ def list_releases(settings: Settings) -> list[ReleaseInfo]:
                 interval_start=event.get("interval_start"), interval_end=event.get("interval_end"),
                 git_sha=event.get("git_sha"), row_counts=event.get("row_counts") or {},
                 n_revisions=int(event.get("n_revisions") or 0),
-                n_warnings=int(event.get("n_warnings") or 0))
+                n_warnings=int(event.get("n_warnings") or 0),
+                current_reason=event.get("current_reason"))
     for release_id in list(seen):
         try:
             seen[release_id] = release_info(settings, release_id)
@@ -207,7 +275,10 @@ def switch_current(settings: Settings, release_id: str) -> None:
 
 
 def rollback(settings: Settings, release_id: str) -> ReleaseInfo:
-    """Make an earlier (still kept) release current again; its files are untouched, so exact."""
+    """Make a kept release current (usually an earlier one); its files are untouched, so exact.
+
+    It stays current until a publication for the same or a later data interval takes over.
+    """
     with release_lock(settings):
         info = release_info(settings, release_id)
         if not info.warehouse_path.is_file():
@@ -284,7 +355,8 @@ def revisions_between(old: pd.DataFrame, new: pd.DataFrame,
     return out.sort_values(INDICATOR_KEY).reset_index(drop=True)
 
 
-def _resolve(settings: Settings, release_id: str) -> Path:
+def resolve_warehouse(settings: Settings, release_id: str) -> Path:
+    """The warehouse file of ``release_id`` (or of the current release for ``current``)."""
     if release_id == CURRENT:
         return published_path(settings)
     return release_info(settings, release_id).warehouse_path
@@ -292,31 +364,40 @@ def _resolve(settings: Settings, release_id: str) -> Path:
 
 def diff_releases(settings: Settings, a: str, b: str) -> pd.DataFrame:
     """Revisions from release ``a`` to release ``b`` (either may be ``current``)."""
-    return revisions_between(read_indicator_values(_resolve(settings, a)),
-                             read_indicator_values(_resolve(settings, b)))
+    return revisions_between(read_indicator_values(resolve_warehouse(settings, a)),
+                             read_indicator_values(resolve_warehouse(settings, b)))
 
 
 # ---- printable text for the CLI -----------------------------------------------------------
 
 
+def _release_note(info: ReleaseInfo, events: dict[str, dict[str, Any]]) -> str:
+    event = events.get(info.release_id) or {}
+    if info.status == "current" or event.get("current", True):
+        return ""
+    return "published beside current: " + str(event.get("current_reason") or "")
+
+
 def releases_text(settings: Settings) -> str:
+    """Every release, oldest first, then which one is current and why."""
     rows = list_releases(settings)
     if not rows:
         return "no release published yet"
+    published = {e["release_id"]: e for e in read_registry(settings)
+                 if e.get("event") == "published" and e.get("release_id")}
     lines = [f"{'release_id':<28} {'status':<10} {'published_at':<26} {'interval':<45} "
-             f"{'revisions':>9} {'warnings':>8}"]
+             f"{'revisions':>9} {'warnings':>8}  note"]
     for info in rows:
         interval = f"{info.interval_start or '?'} .. {info.interval_end or '?'}"
         lines.append(f"{info.release_id:<28} {info.status:<10} {info.published_at or '?':<26} "
-                     f"{interval:<45} {info.n_revisions:>9} {info.n_warnings:>8}")
+                     f"{interval:<45} {info.n_revisions:>9} {info.n_warnings:>8}  "
+                     f"{_release_note(info, published)}".rstrip())
+    current = current_release_id(settings)
+    if current is None:
+        lines.append("current: none")
+    else:
+        lines.append(f"current: {current} — {current_reason(settings) or 'reason not recorded'}")
     return "\n".join(lines)
-
-
-def diff_text(settings: Settings, a: str, b: str) -> str:
-    frame = diff_releases(settings, a, b)
-    if frame.empty:
-        return f"no revisions between {a} and {b}"
-    return f"{len(frame)} revisions from {a} to {b}\n" + frame.to_string(index=False)
 
 
 def rollback_text(settings: Settings, release_id: str) -> str:

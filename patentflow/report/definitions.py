@@ -20,11 +20,16 @@ class Indicator:
     definition: str
     kind: str  # "flow" (counted in a period), "stock" (a state on D) or "rate" (a percentage on D)
     additive: bool = True  # flows only: may month values be summed into a year-to-date value
+    short: str = ""  # the column header where many indicators stand side by side (≤ 7 characters)
+
+    @property
+    def header(self) -> str:
+        return self.short or self.name
 
 
 INDICATORS: dict[str, Indicator] = {
     i.id: Indicator(i.id, i.name_zh, i.definition_zh, i.kind,
-                    additive=i.value_method != "distinct_count")
+                    additive=i.value_method != "distinct_count", short=i.short_name_zh)
     for i in reference.indicators().values()
 }
 YEAR_ONLY = {i.id for i in reference.indicators().values() if i.year_only}
@@ -34,6 +39,9 @@ FLOW_INDICATORS = ["TRN-01", "TRN-02", "TRN-03", "TRD-01", "TRD-02",
 STOCK_INDICATORS = ["PAT-01", "PAT-02", "PAT-03", "PAT-04"]
 UNIVERSITY_INDICATORS = ["UNI-01", "UNI-02", "UNI-03", "UNI-04", "UNI-05", "UNI-06"]
 FINANCE_INDICATORS = [f"FIN-{n:02d}" for n in range(1, 10)]
+GROWTH_OF = {"CON-02": "CON-01"}
+"""Growth rates over a base year and the flow they grow: a month report recomputes them from
+the flow's months up to the report month (the published year row runs to the release's as-of)."""
 
 CITY = reference.city().code
 CITY_NAME = reference.city().name_zh
@@ -47,11 +55,28 @@ KEY_CHAINS: dict[str, str] = {code: name for code, name in reference.industry_ch
 DISTRICT_COLUMNS = ["PAT-01", "PAT-02", "PAT-03", "TRN-01", "TRN-02", "CON-01", "CON-03", "FIN-01"]
 CHAIN_COLUMNS = ["PAT-01", "PAT-02", "PAT-04", "TRN-01", "TRN-02", "TRN-03", "UNI-05", "FIN-08"]
 
-QUARANTINE_SOURCES = {
-    "patent_api": "专利数据服务", "finance_api": "知识产权金融服务",
-    "tech_contract_drop": "技术合同文件", "reference_drop": "参考数据文件",
-    "vendor_patent_export": "供应商专利导出",
+PERIOD_TYPES = {"year": "年", "quarter": "季度", "month": "月"}
+
+BREAKDOWN_DIMENSIONS = {
+    "industry_chain": "产业链", "party_type": "主体类型", "owner_uscc": "权利人",
+    "criterion": "高价值条件", "contract_type": "合同类别",
 }
+BREAKDOWN_VALUES: dict[str, dict[str, str]] = {
+    "industry_chain": dict(reference.industry_chains()),
+    "party_type": dict(reference.party_types()),
+    "criterion": {"sei": "战略性新兴产业", "family": "海外同族", "age": "维持超10年",
+                  "pledge": "质押融资≥1000万元", "award": "获奖"},
+}
+
+
+def breakdown_label(breakdown: str) -> str:
+    """``all`` → 合计; ``party_type=university`` → 主体类型：高等院校 (codes such as a USCC or
+    a value already in Chinese are shown as they are)."""
+    if breakdown == "all":
+        return "合计"
+    dimension, _, value = breakdown.partition("=")
+    label = BREAKDOWN_VALUES.get(dimension, {}).get(value, value)
+    return f"{BREAKDOWN_DIMENSIONS.get(dimension, dimension)}：{label}"
 
 
 Target = reference.Target

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from patentflow.report.sections import Section
-from patentflow.report.tables import Table, excel_format, is_missing
+from patentflow.report.tables import TEXT_KINDS, Table, excel_format, is_missing
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
@@ -36,8 +36,9 @@ def write_text(sheet: Worksheet, row: int, column: int, text: str):
 
 
 def _write_value(sheet: Worksheet, row: int, column: int, value: Any, kind: str):
-    if kind == "text" or isinstance(value, str):
-        return write_text(sheet, row, column, "" if is_missing(value) else str(value))
+    if kind in TEXT_KINDS or isinstance(value, str):
+        text = "" if is_missing(value) else str(value).replace("\n", " ")
+        return write_text(sheet, row, column, text)
     cell = sheet.cell(row=row, column=column)
     if is_missing(value):
         return cell

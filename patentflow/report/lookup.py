@@ -1,5 +1,11 @@
 """Fast look-ups of published indicator values by key, and the period arithmetic of the report
-(month value, year-to-date, year-on-year), so sections never filter the 200k-row frame by hand."""
+(month value, year-to-date, year-on-year), so sections never filter the 200k-row frame by hand.
+
+Every figure of a month report is as of that month's end, whichever release it is made from: a
+year row of an unfinished year runs to the release's as-of day, so it is used in a month report
+only when it ends by the month's end; a growth rate over a base year (CON-02) is recomputed from
+its flow's year-to-date months (``growth_to_date``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from patentflow.report.definitions import CITY, INDICATORS, YEAR_ONLY
+from patentflow.report.definitions import CITY, GROWTH_OF, INDICATORS, YEAR_ONLY
 from patentflow.report.period import ReportPeriod
 from patentflow.report.tables import is_missing
 
@@ -45,11 +51,43 @@ class Values:
 
     # ---- period arithmetic -----------------------------------------------------------------
 
+    def year_row(self, indicator: str, period: ReportPeriod, region: str = CITY,
+                 breakdown: str = "all") -> dict[str, Any] | None:
+        """The year row of the period's year, if it ends by the period's end: in a month report
+        the year row of a later release (it runs past the month) is not the month's figure."""
+        row = self.row(indicator, "year", date(period.year, 1, 1), region, breakdown)
+        if row is None or (period.kind == "month" and row["period_end"] > period.end):
+            return None
+        return row
+
+    def growth_to_date(self, indicator: str, period: ReportPeriod, region: str = CITY,
+                       breakdown: str = "all") -> dict[str, Any] | None:
+        """A growth rate over a base year (CON-02) as of the period's end: 100 × (year-to-date
+        flow ÷ base-year flow − 1), the base being the published row's denominator. The dict
+        has the keys of a published row."""
+        published = self.row(indicator, "year", date(period.year, 1, 1), region, breakdown)
+        flow = GROWTH_OF[indicator]
+        numerator = self.year_to_date(flow, period, region, breakdown)
+        if published is None or numerator is None or is_missing(published["denominator"]):
+            return None
+        base = float(published["denominator"])
+        months = [self.row(flow, "month", date(period.year, m, 1), region, breakdown)
+                  for m in range(1, period.last_month + 1)]
+        ends = [r["period_end"] for r in months if r is not None]
+        return {**published, "value": 100.0 * (numerator / base - 1.0) if base else None,
+                "numerator": numerator,
+                "period_end": max(ends) if ends else published["period_end"]}
+
     def in_period(self, indicator: str, period: ReportPeriod, region: str = CITY,
                   breakdown: str = "all") -> float | None:
-        """The period's own row: a month (year-only indicators: their year row) or a year."""
+        """The period's own row: a month (year-only indicators: their year row, as far as it
+        runs by the month's end) or a year."""
+        if period.kind == "month" and indicator in GROWTH_OF:
+            row = self.growth_to_date(indicator, period, region, breakdown)
+            return None if row is None or is_missing(row["value"]) else float(row["value"])
         if period.kind == "year" or indicator in YEAR_ONLY:
-            return self.value(indicator, "year", date(period.year, 1, 1), region, breakdown)
+            row = self.year_row(indicator, period, region, breakdown)
+            return None if row is None or is_missing(row["value"]) else float(row["value"])
         return self.value(indicator, "month", period.start, region, breakdown)
 
     def year_to_date(self, indicator: str, period: ReportPeriod, region: str = CITY,
@@ -63,7 +101,7 @@ class Values:
         info = INDICATORS.get(indicator)
         year_start = date(period.year, 1, 1)
         if indicator in YEAR_ONLY or period.last_month == 12 and period.kind == "year":
-            return self.value(indicator, "year", year_start, region, breakdown)
+            return self.in_period(indicator, period, region, breakdown)
         if info is not None and info.kind == "stock":
             return self.in_period(indicator, period, region, breakdown)
         months = [self.row(indicator, "month", date(period.year, m, 1), region, breakdown)

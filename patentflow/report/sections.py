@@ -14,12 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from patentflow.core import catalogue
 from patentflow.report import definitions as d
 from patentflow.report.charts import BarChart, Chart, LineChart, ProgressChart, ProgressItem
 from patentflow.report.lookup import Values, change_pct, difference
 from patentflow.report.period import ReportPeriod
 from patentflow.report.source import ReleaseData
-from patentflow.report.tables import Column, Table, kind_for_unit
+from patentflow.report.tables import Column, Table, is_missing, kind_for_unit
 
 MAX_REVISION_ROWS = 200
 
@@ -45,9 +46,16 @@ def _name(indicator: str) -> str:
     return d.INDICATORS[indicator].name
 
 
+ID_COLUMNS = [Column("指标编号", "nowrap", 10), Column("指标", "nowrap", 26)]
+UNIT_COLUMN = Column("单位", "nowrap", 8)
+"""How every table that lists indicators begins: id and name (never broken), then the unit."""
+
+
 def _header(values: Values, indicator: str, suffix: str = "") -> Column:
+    """A column of one indicator where several stand side by side: its short name (the
+    footnotes define it), what the figure is (·期末, ·本年累计) and its unit."""
     unit = values.unit(indicator)
-    return Column(f"{_name(indicator)}{suffix}（{unit}）", kind_for_unit(unit), 16)
+    return Column(f"{d.INDICATORS[indicator].header}{suffix}（{unit}）", kind_for_unit(unit), 16)
 
 
 # ---- (1) targets ------------------------------------------------------------------------------
@@ -61,6 +69,26 @@ class TargetProgress:
     progress: float | None
     expected: float | None
     status: str
+    basis: str = ""  # how the value was reached, when the table must say (e.g. 1—6月累计)
+
+
+def _target_row(values: Values, period: ReportPeriod,
+                target: d.Target) -> tuple[dict | None, str]:
+    """The row a target is judged on, and a label when it is not simply the period's row.
+
+    A passed deadline: the deadline year's row. A year report, or a stock: the period's row
+    (year, or month). A growth target in a month report: recomputed from the flow's months up
+    to the report month (``Values.growth_to_date``), never the year row of a later release.
+    """
+    passed = period.end >= target.deadline
+    if passed:
+        return values.row(target.indicator_id, "year", date(target.deadline.year, 1, 1)), ""
+    if target.indicator_id in d.GROWTH_OF and period.kind == "month":
+        return (values.growth_to_date(target.indicator_id, period),
+                f"1—{period.last_month}月累计" if period.last_month > 1 else "1月")
+    if target.indicator_id in d.YEAR_ONLY or period.kind == "year":
+        return values.year_row(target.indicator_id, period), ""
+    return values.row(target.indicator_id, "month", period.start), ""
 
 
 def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> TargetProgress:
@@ -74,21 +102,16 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
     goal = target.value
     if period.end < target.progress_start:
         return TargetProgress(target, None, None, None, None, d.STATUS_NOT_STARTED)
-    passed = period.end >= target.deadline
-    if passed or target.indicator_id in d.YEAR_ONLY or period.kind == "year":
-        year = target.deadline.year if passed else period.year
-        row = values.row(target.indicator_id, "year", date(year, 1, 1))
-    else:
-        row = values.row(target.indicator_id, "month", period.start)
-    if row is None or pd.isna(row["value"]):
-        return TargetProgress(target, None, None, None, None, d.STATUS_NO_DATA)
-    if not pd.isna(row.get("target_value")):
+    row, basis = _target_row(values, period, target)
+    if row is None or is_missing(row["value"]):
+        return TargetProgress(target, None, None, None, None, d.STATUS_NO_DATA, basis)
+    if not is_missing(row.get("target_value")):
         goal = float(row["target_value"])
     value, as_of = float(row["value"]), row["period_end"]
     if target.progress_basis == "growth":
         num, den = row["numerator"], row["denominator"]
         progress = (100.0 * num / (den * (1 + goal / 100.0))
-                    if not pd.isna(num) and not pd.isna(den) and den else None)
+                    if not is_missing(num) and not is_missing(den) and den else None)
     else:
         progress = 100.0 * value / goal if goal else None
     total_days = (target.deadline - target.progress_start).days
@@ -101,22 +124,28 @@ def target_progress(values: Values, period: ReportPeriod, target: d.Target) -> T
         status = d.STATUS_BEHIND
     else:
         status = d.STATUS_ON_TRACK
-    return TargetProgress(target, value, as_of, progress, expected, status)
+    return TargetProgress(target, value, as_of, progress, expected, status, basis)
+
+
+def _as_of_text(result: TargetProgress) -> str:
+    if result.as_of is None:
+        return "—"
+    return f"{result.as_of.isoformat()}\n（{result.basis}）" if result.basis else \
+        result.as_of.isoformat()
 
 
 def targets_section(values: Values, period: ReportPeriod) -> Section:
     results = [target_progress(values, period, t) for t in d.TARGETS]
-    rows = [[r.target.label_zh, r.target.indicator_id, _name(r.target.indicator_id),
-             values.unit(r.target.indicator_id),
+    rows = [[r.target.label_zh, r.target.indicator_id, values.unit(r.target.indicator_id),
              f"{'≥' if r.target.comparator == '>=' else '='}{r.target.value:,.0f}",
-             r.target.deadline.isoformat(), r.as_of.isoformat() if r.as_of else "—", r.value,
+             r.target.deadline.isoformat(), _as_of_text(r), r.value,
              r.progress, r.expected, r.status] for r in results]
     table = Table("目标进度一览", [
-        Column("目标", "text", 40), Column("指标编号", "text", 10), Column("指标", "text", 26),
-        Column("单位", "text", 8), Column("目标值", "text", 14), Column("目标日期", "text", 12),
-        Column("数据截至", "text", 12), Column("当前值", "unit", 16),
+        Column("目标", "text", 40), ID_COLUMNS[0], UNIT_COLUMN,
+        Column("目标值", "nowrap", 14), Column("目标日期", "nowrap", 12),
+        Column("数据截至", "nowrap", 14), Column("当前值", "unit", 16),
         Column("完成进度（%）", "rate", 14), Column("时间进度（%）", "rate", 14),
-        Column("状态", "text", 10)], rows, unit_column=3,
+        Column("状态", "nowrap", 10)], rows, unit_column=2,
         row_ids=[r.target.indicator_id for r in results])
     chart = ProgressChart("行动方案目标完成进度", [
         ProgressItem(f"{r.target.indicator_id} {_name(r.target.indicator_id)}", r.progress,
@@ -129,6 +158,8 @@ def targets_section(values: Values, period: ReportPeriod) -> Section:
         "落后＝完成进度低于时间进度，或目标日期已过仍未达到。",
         "CON-02 的完成进度＝本年涉专利技术合同成交额÷（2023年成交额×1.3）；"
         "目标日期已过的目标按目标日期的数据评价。",
+        "月报的各项数据均截至报告月末：CON-02 按1月至报告月末的涉专利技术合同成交额累计计算"
+        "（“数据截至”注明累计月份），不采用所用版本中延续到其后日期的全年数据。",
         *definitions_for([t.indicator_id for t in d.TARGETS]),
     ]
     return Section("targets", "一、行动方案目标进度", summary, [table], [chart], notes, "目标进度")
@@ -170,7 +201,7 @@ def flows_table(values: Values, period: ReportPeriod, indicators: list[str], tit
     else:
         columns = [Column("本年", "unit"), Column("上年", "unit"),
                    Column("同比（%）", "change", 10)]
-    head = [Column("指标编号", "text", 10), Column("指标", "text", 26), Column("单位", "text", 8)]
+    head = [*ID_COLUMNS, UNIT_COLUMN]
     return Table(title, head + columns, rows, unit_column=2, row_ids=indicators)
 
 
@@ -183,8 +214,8 @@ def stocks_table(values: Values, period: ReportPeriod, indicators: list[str], ti
                      year_ago, change_pct(current, year_ago)])
     previous_label = "上月末" if period.kind == "month" else "上年末"
     return Table(title, [
-        Column("指标编号", "text", 10), Column("指标", "text", 26), Column("单位", "text", 8),
-        Column("期末", "unit"), Column(previous_label, "unit"), Column("增减", "unit"),
+        *ID_COLUMNS, UNIT_COLUMN, Column("期末", "unit"), Column(previous_label, "unit"),
+        Column("增减", "unit"),
         Column("上年同期末", "unit"), Column("同比（%）", "change", 10)], rows, unit_column=2,
         row_ids=indicators)
 
@@ -209,7 +240,8 @@ def flows_section(values: Values, period: ReportPeriod) -> Section:
     stocks = stocks_table(values, period, d.STOCK_INDICATORS, "专利存量指标：期末值")
     charts = [trend_chart(values, period, "CON-01", "trend-con01"),
               trend_chart(values, period, "TRN-01", "trend-trn01")]
-    notes = ["本年累计为1月至报告月各月数值之和；仅有年度数据的指标（PIP-01～03）按当年数据列示。",
+    notes = ["本年累计为1月至报告月各月数值之和；仅有年度数据的指标（PIP-01～03）按当年数据列示，"
+             "所用版本的当年数据截至报告月末之后时（不是报告月末的数值），以“—”表示。",
              "环比、同比为相对变化（%），比率类指标（单位%）为百分点差；基数为0或缺数时以“—”表示。",
              *definitions_for([*flows.row_ids, *stocks.row_ids])]
     title = "二、本月数据与本年累计" if period.kind == "month" else "二、全年数据与上年比较"
@@ -238,7 +270,7 @@ def districts_section(values: Values, period: ReportPeriod, names: dict[str, str
     rows = [[code, names.get(code, code),
              *(_stock_or_ytd(values, period, ind, code) for ind in d.DISTRICT_COLUMNS)]
             for code in regions]
-    columns = [Column("地区代码", "text", 10), Column("地区", "text", 22),
+    columns = [Column("地区代码", "nowrap", 10), Column("地区", "nowrap", 22),
                *(_header(values, ind, _suffix(ind, period)) for ind in d.DISTRICT_COLUMNS)]
     table = Table("各区县（功能区）主要指标", columns, rows, row_ids=regions)
     districts = list(d.DISTRICTS)
@@ -268,7 +300,7 @@ def chains_section(values: Values, period: ReportPeriod) -> Section:
     chains = list(d.KEY_CHAINS)
     rows = [[d.KEY_CHAINS[c], *(_stock_or_ytd(values, period, ind, d.CITY, f"industry_chain={c}")
                                 for ind in d.CHAIN_COLUMNS)] for c in chains]
-    columns = [Column("重点产业链", "text", 24),
+    columns = [Column("重点产业链", "nowrap", 24),
                *(_header(values, ind, _suffix(ind, period)) for ind in d.CHAIN_COLUMNS)]
     table = Table("四大重点产业链专利转化情况（全市）", columns, rows, row_ids=chains)
     chart = BarChart("重点产业链高价值专利及在济产业化（期末）", f"件数（{values.unit('PAT-02')}）",
@@ -293,16 +325,16 @@ def universities_section(values: Values, period: ReportPeriod) -> Section:
         last = _stock_or_ytd(values, prev, ind, d.CITY)
         year_ago = _stock_or_ytd(values, ago, ind, d.CITY)
         if ind in d.YEAR_ONLY or period.kind == "year":
-            row = values.row(ind, "year", date(period.year, 1, 1))
+            row = values.year_row(ind, period)
         else:
             row = values.row(ind, "month", period.start)
-        num = None if row is None or pd.isna(row["numerator"]) else row["numerator"]
-        den = None if row is None or pd.isna(row["denominator"]) else row["denominator"]
+        num = None if row is None or is_missing(row["numerator"]) else row["numerator"]
+        den = None if row is None or is_missing(row["denominator"]) else row["denominator"]
         rows.append([ind, _name(ind), values.unit(ind), current, last, year_ago,
                      difference(current, year_ago), num, den])
     table = Table("高校院所专利转化指标（全市）", [
-        Column("指标编号", "text", 10), Column("指标", "text", 26), Column("单位", "text", 8),
-        Column("本期", "unit"), Column("上月" if period.kind == "month" else "上年", "unit"),
+        *ID_COLUMNS, UNIT_COLUMN, Column("本期", "unit"),
+        Column("上月" if period.kind == "month" else "上年", "unit"),
         Column("上年同期", "unit"), Column("较上年同期增减", "unit", 16),
         Column("分子（件）", "count"), Column("分母（件）", "count")], rows, unit_column=2,
         row_ids=ids)
@@ -340,29 +372,29 @@ def revisions_section(values: Values, data: ReleaseData) -> Section:
     summary = [data.revisions_basis or "与上一版本比较。"]
     if frame.empty:
         summary.append("本次发布与比较版本之间没有数据修订。")
-        by_indicator = Table("修订汇总", [Column("指标编号", "text"),
+        by_indicator = Table("修订汇总", [Column("指标编号", "nowrap"),
                                            Column("修订行数", "count")], [])
         return Section("revisions", "七、数据修订说明", summary, [by_indicator], [], [], "数据修订")
     counts = frame.groupby("indicator_id").size()
     city = frame[(frame["region_code"] == d.CITY) & (frame["breakdown"] == "all")]
     city_counts = city.groupby("indicator_id").size()
     by_indicator = Table("修订汇总（按指标）", [
-        Column("指标编号", "text", 10), Column("指标", "text", 26), Column("修订行数", "count", 10),
+        *ID_COLUMNS, Column("修订行数", "count", 10),
         Column("其中全市合计行", "count", 14)],
         [[i, _name(i) if i in d.INDICATORS else i, int(n), int(city_counts.get(i, 0))]
          for i, n in counts.items()])
     detail = pd.concat([city, frame.drop(city.index)]).head(MAX_REVISION_ROWS)
     change_names = {"changed": "修改", "removed": "删除"}
     rows = [[r.indicator_id, _name(r.indicator_id) if r.indicator_id in d.INDICATORS else "",
-             r.period_type, str(r.period_start)[:10], data.region_names.get(r.region_code,
-                                                                            r.region_code),
-             r.breakdown, values.unit(r.indicator_id), _num(r.old_value), _num(r.new_value),
+             d.PERIOD_TYPES.get(r.period_type, r.period_type), str(r.period_start)[:10],
+             data.region_names.get(r.region_code, r.region_code), d.breakdown_label(r.breakdown),
+             values.unit(r.indicator_id), _num(r.old_value), _num(r.new_value),
              _num(r.delta), change_names.get(r.change, r.change)] for r in detail.itertuples()]
     details = Table(f"修订明细（全市合计行优先，最多{MAX_REVISION_ROWS}行）", [
-        Column("指标编号", "text", 10), Column("指标", "text", 24), Column("期间类型", "text", 8),
-        Column("期间起始", "text", 12), Column("地区", "text", 16), Column("细分", "text", 28),
-        Column("单位", "text", 8), Column("原值", "unit"), Column("新值", "unit"),
-        Column("变化", "unit"), Column("类型", "text", 8)], rows, unit_column=6)
+        *ID_COLUMNS, Column("期间类型", "nowrap", 8),
+        Column("期间起始", "nowrap", 12), Column("地区", "nowrap", 16), Column("细分", "text", 28),
+        Column("单位", "nowrap", 8), Column("原值", "unit"), Column("新值", "unit"),
+        Column("变化", "unit"), Column("类型", "nowrap", 8)], rows, unit_column=6, wide=True)
     summary.append(f"共修订 {len(frame):,} 行，其中全市合计行 {len(city):,} 行。")
     notes = ["修订来自源系统对历史记录的更正：每次计算使用各记录的最新版本，"
              "历史期间的数值可能变化。"]
@@ -378,43 +410,69 @@ def _num(value: Any) -> float | None:
 
 
 def quality_section(data: ReleaseData) -> Section:
+    """Quarantined records by source, entity and reason — every name from the catalogue, in
+    Chinese, with one record key to look the rest up by — and the gate's warnings."""
     quarantine = data.quarantine
-    rows = [[d.QUARANTINE_SOURCES.get(r.source, r.source), r.entity, r.reason_code, r.example,
-             int(r.records)] for r in quarantine.itertuples()]
+    rows = [[catalogue.source_label(r.source), catalogue.entity_label(r.entity),
+             catalogue.reason_label(r.reason_code), r.reason_code, r.example, int(r.records)]
+            for r in quarantine.itertuples()]
     q_table = Table("隔离记录（按来源与原因）", [
-        Column("数据来源", "text", 18), Column("数据实体", "text", 20),
-        Column("原因代码", "text", 28),
-        Column("原因示例", "text", 60), Column("记录数（条）", "count", 12)], rows)
+        Column("数据来源", "nowrap", 16), Column("数据实体", "nowrap", 16),
+        Column("原因", "nowrap", 34), Column("原因代码", "code", 22),
+        Column("示例记录", "code", 22), Column("记录数（条）", "count", 12)], rows)
     gate = data.manifest.get("gate") or {}
     warned = [c for c in data.manifest.get("checks") or []
               if c.get("severity") == "warn" and not c.get("success")]
-    w_rows = [[c.get("name", ""), c.get("suite", ""), _observed(c.get("observed")),
-               _observed(c.get("details"))] for c in warned]
+    w_rows = [[catalogue.check_label(str(c.get("name", ""))), c.get("name", ""),
+               _observed(c.get("observed"))] for c in warned]
     w_table = Table("质量门禁预警项", [
-        Column("检查项", "text", 40), Column("检查集", "text", 24), Column("观测值", "text", 40),
-        Column("说明", "text", 40)], w_rows)
+        Column("检查项", "text", 44), Column("检查编号", "code", 40), Column("观测值", "text", 16)],
+        w_rows)
     summary = [
         f"本版本共隔离源数据记录 {int(quarantine['records'].sum()) if len(quarantine) else 0:,} 条"
         f"（{len(quarantine)} 类原因），隔离记录不参与指标计算。",
         f"质量门禁共 {gate.get('n_checks', '—')} 项检查，错误 {gate.get('n_failed_error', 0)} 项，"
         f"预警 {len(warned)} 项；只有通过门禁的数据才会发布。",
     ]
-    return Section("quality", "八、数据质量说明", summary, [q_table, w_table], [], [], "数据质量")
+    excluded = data.manifest.get("excluded_batches") or []
+    if excluded:
+        summary.append(f"另有 {len(excluded)} 个交付批次经人工核实后暂不采用（已保留原始文件，"
+                       "可恢复），详见发布清单。")
+    notes = ["原因代码与示例记录可在发布版本的 audit.quarantine 表中查询全部隔离记录。"]
+    return Section("quality", "八、数据质量说明", summary, [q_table, w_table], [], notes,
+                   "数据质量")
 
 
 def _observed(value: Any) -> str:
+    """A scalar observation as it is; a structured one is in the release's manifest."""
     if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    return text[:300]
+        return "—"
+    if isinstance(value, bool | int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str) and len(value) <= 40:
+        return value
+    return "见发布清单"
 
 
 # ---- all sections -----------------------------------------------------------------------------
 
 
+def early_release_warning(data: ReleaseData, period: ReportPeriod) -> str | None:
+    """A release that ends before the period does cannot give its end-of-period figures."""
+    try:
+        as_of = date.fromisoformat(str(data.as_of))
+    except ValueError:
+        return None
+    if as_of >= period.end:
+        return None
+    return (f"注意：所用数据版本截至 {as_of.isoformat()}，早于本报告期末 "
+            f"{period.end.isoformat()}，本期数据尚不完整。")
+
+
 def build_sections(data: ReleaseData, period: ReportPeriod) -> list[Section]:
+    """The eight sections; every figure as of the period's end (see ``lookup``)."""
     values = Values(data.values)
-    return [
+    sections = [
         targets_section(values, period),
         flows_section(values, period),
         districts_section(values, period, data.region_names),
@@ -424,3 +482,7 @@ def build_sections(data: ReleaseData, period: ReportPeriod) -> list[Section]:
         revisions_section(values, data),
         quality_section(data),
     ]
+    warning = early_release_warning(data, period)
+    if warning:
+        sections[0].summary.insert(0, warning)
+    return sections

@@ -32,7 +32,7 @@ class ReleaseData:
     manifest: dict[str, Any]
     values: pd.DataFrame  # marts.indicator_values, every column
     region_names: dict[str, str]
-    quarantine: pd.DataFrame  # source, entity, reason_code, example reason, records
+    quarantine: pd.DataFrame  # source, entity, reason_code, example record key, records
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     revisions_basis: str = ""
 
@@ -60,7 +60,7 @@ def load_release(settings: Settings, release_id: str | None = None) -> ReleaseDa
         values = con.execute("SELECT * FROM marts.indicator_values").df()
         region_names = _region_names(con)
         quarantine = con.execute(
-            "SELECT source, entity, reason_code, min(reason) AS example, count(*) AS records "
+            "SELECT source, entity, reason_code, min(record_key) AS example, count(*) AS records "
             "FROM audit.quarantine GROUP BY ALL ORDER BY records DESC, source, entity, reason_code"
         ).df()
     finally:

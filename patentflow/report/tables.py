@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 COUNT_UNITS = {"件", "次", "笔", "家", "项", "场"}
+TEXT_KINDS = frozenset({"text", "nowrap", "code"})
 
 EXCEL_FORMATS = {
     "wan": "#,##0.00",
@@ -35,7 +36,10 @@ def kind_for_unit(unit: str | None) -> str:
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str = "text"  # text | wan | count | rate | ratio | change | unit (kind from row's unit)
+    # text | nowrap | code | wan | count | rate | ratio | change | unit (kind from the row's
+    # unit); nowrap: text never broken across lines (an id, a date, a unit, a status, a name);
+    # code: a long identifier broken only after its separators (. : / _), never inside a part
+    kind: str = "text"
     width: int = 14
 
 
@@ -47,6 +51,7 @@ class Table:
     unit_column: int | None = None  # index of the 单位 column that ``unit`` columns follow
     note: str = ""
     row_ids: list[str] = field(default_factory=list)  # e.g. indicator ids, for tests and anchors
+    wide: bool = False  # too many columns for a portrait page: printed on a landscape one
 
     def cell_kind(self, row: list[Any], column_index: int) -> str:
         kind = self.columns[column_index].kind
@@ -65,7 +70,7 @@ def format_number(value: Any, kind: str) -> str:
     percentage changes with one decimal; missing values are an em dash."""
     if is_missing(value):
         return "—"
-    if kind == "text":
+    if kind in TEXT_KINDS:
         return str(value)
     number = float(value)
     if kind == "wan":

@@ -22,7 +22,6 @@ reader must never have failed.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -41,6 +40,7 @@ from patentflow.core.settings import load_settings
 from patentflow.ingest.api.client import RetryPolicy, SourceError
 from patentflow.ingest.pipeline import ingest_patent_api
 from patentflow.orchestration import tasks
+from tests.support.release_values import indicators, same_values
 
 pytestmark = pytest.mark.e2e
 
@@ -81,28 +81,6 @@ def kill_when(home: Path, stage: str, run_id: str, ready, timeout: float = 300) 
     return {"killed": fired and process.returncode == -9, "returncode": process.returncode,
             "seconds_to_kill": round(time.monotonic() - started, 2),
             "current_at_kill": current, "group_survivors": survivors}
-
-
-def same_values(actual: list[tuple], expected: list[tuple]) -> list[str]:
-    """Row-by-row differences; floats compared to 1e-9 relative (DuckDB sums DOUBLEs in
-    parallel, so the last bit of a sum may differ between two builds of the same data)."""
-    if len(actual) != len(expected):
-        return [f"{len(actual)} rows, expected {len(expected)}"]
-    problems = []
-    for left, right in zip(actual, expected, strict=True):
-        for a, b in zip(left, right, strict=True):
-            close = (isinstance(a, float) and isinstance(b, float)
-                     and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12))
-            if a != b and not close:
-                problems.append(f"{left} != {right}")
-                break
-    return problems
-
-
-def indicators(release: Path) -> list[tuple]:
-    with duckdb.connect(str(release / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(
-            "SELECT * EXCLUDE (release_id) FROM marts.indicator_values ORDER BY ALL").fetchall()
 
 
 def reconciliation(release: Path) -> list[tuple]:

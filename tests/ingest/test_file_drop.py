@@ -15,37 +15,19 @@ from patentflow.core.settings import Settings, load_settings
 from patentflow.ingest.files.drop import resolve_drop_file
 from patentflow.ingest.files.parsing import FileRejected
 from patentflow.ingest.pipeline import ingest_reference, ingest_tech_contracts
-from patentflow.warehouse.load_raw import load_raw
-from tests.support.builders import HEADER, application_no, contract
+from tests.support.builders import (
+    HEADER,
+    application_no,
+    contract,
+    csv_bytes,
+    deliver,
+    load_warehouse,
+)
 
 END = datetime(2025, 4, 1, tzinfo=UTC)
-def csv_bytes(
-    rows: list[dict[str, str]], header: list[str] = HEADER, encoding: str = "gbk"
-) -> bytes:
-    lines = [",".join(header)] + [",".join(row.get(h, "") for h in header) for row in rows]
-    text = "\r\n".join(lines) + "\r\n"
-    if encoding == "utf-8-sig":
-        return text.encode("utf-8-sig")
-    return text.encode(encoding)
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings({"PATENTFLOW_HOME": str(tmp_path)})
-
-
-def deliver(settings: Settings, name: str, data: bytes, marker: bool = True, sub="tech_contracts"):
-    folder = settings.drop_dir / sub
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    if marker:
-        (folder / f"{name}.done").touch()
-
-
-def load(settings: Settings) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    load_raw(settings, con)
-    return con
 
 
 def quarantine(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -59,7 +41,7 @@ def test_gbk_and_bom_files_load_with_values_as_delivered(settings: Settings) -> 
     deliver(settings, "contracts_2025-03.csv", csv_bytes([contract("B1")], encoding="utf-8-sig"))
     summary = ingest_tech_contracts(settings, END, END)
     assert summary.entities["tech_contracts"].loaded == 2
-    con = load(settings)
+    con = load_warehouse(settings)
     rows = con.execute(
         "SELECT registration_no, seller_name, contract_category, turnover_wan::VARCHAR,"
         " patent_application_nos, _file_month, _reissue FROM raw.tech_contracts ORDER BY 1"
@@ -90,7 +72,7 @@ def test_catalogue_of_bad_rows_is_quarantined_with_reason_codes(settings: Settin
     summary = ingest_tech_contracts(settings, END, END)
     counts = summary.entities["tech_contracts"]
     assert (counts.delivered, counts.loaded, counts.quarantined, counts.superseded) == (13, 3, 9, 1)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert [(key, code) for _, key, code in quarantine(con)] == [
         ("BADDATE", "invalid_date"),
         ("BADNO", "bad_check_digit"),
@@ -124,7 +106,7 @@ def test_reordered_and_extra_columns_are_matched_by_name(settings: Settings) -> 
     row = contract("R1") | {"备注": "补充说明"}
     deliver(settings, "contracts_2025-03.csv", csv_bytes([row], header=header))
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     registration_no, seller, record = con.execute(
         "SELECT registration_no, seller_name, _record FROM raw.tech_contracts"
     ).fetchone()
@@ -138,7 +120,7 @@ def test_missing_required_column_quarantines_the_file_once_and_reconciles(
     header = [h for h in HEADER if h != "技术交易额(万元)"]
     deliver(settings, "contracts_2025-03.csv", csv_bytes([contract("X1"), contract("X2")], header))
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert [(code) for _, _, code in quarantine(con)] == ["missing_columns"]
     assert con.execute("SELECT count(*) FROM raw.tech_contracts").fetchone()[0] == 0
     record = json.loads(con.execute("SELECT raw_record FROM audit.quarantine").fetchone()[0])
@@ -163,7 +145,7 @@ def test_identical_redelivery_is_a_no_op_and_reissues_keep_their_order(settings:
     deliver(settings, "contracts_2025-03_r1.csv", csv_bytes([contract("C1", **{"状态": "已撤销"})]))
     second = ingest_tech_contracts(settings, END, END)
     assert second.skipped == ["contracts_2025-03.csv"]
-    con = load(settings)
+    con = load_warehouse(settings)
     assert con.execute(
         "SELECT status, _reissue, _delivery_seq FROM raw.tech_contracts ORDER BY _delivery_seq"
     ).fetchall() == [("有效", 0, 1), ("已撤销", 1, 2)]
@@ -174,7 +156,7 @@ def test_changed_content_under_an_ingested_name_is_quarantined(settings: Setting
     ingest_tech_contracts(settings, END, END)
     deliver(settings, "contracts_2025-03.csv", csv_bytes([contract("M1", **{"状态": "已撤销"})]))
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert [code for _, _, code in quarantine(con)] == ["file_modified"]
     assert con.execute("SELECT status FROM raw.tech_contracts").fetchall() == [("有效",)]
 
@@ -193,7 +175,7 @@ def test_truncated_file_quarantines_the_cut_row_and_keeps_the_rest(
     assert data.endswith("有效\r\n".encode())
     deliver(settings, "contracts_2025-03.csv", data[:-cut])
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert [(key, code) for _, key, code in quarantine(con)] == [("T3", expected)]
     assert con.execute("SELECT count(*) FROM raw.tech_contracts").fetchone()[0] == 2
 
@@ -202,7 +184,7 @@ def test_ragged_row_is_quarantined_as_malformed(settings: Settings) -> None:
     data = csv_bytes([contract("G1")]) + "G2,只有两列\r\n".encode("gbk")
     deliver(settings, "contracts_2025-03.csv", data)
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert [code for _, _, code in quarantine(con)] == ["malformed_row"]
     assert con.execute("SELECT delivered, loaded FROM audit.reconciliation").fetchone() == (2, 1)
 
@@ -211,7 +193,7 @@ def test_empty_and_header_only_files(settings: Settings) -> None:
     deliver(settings, "contracts_2025-03.csv", b"")
     deliver(settings, "contracts_2025-04.csv", csv_bytes([]))
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert [code for _, _, code in quarantine(con)] == ["empty_file"]
     assert con.execute(
         "SELECT origin, delivered, loaded, quarantined FROM audit.reconciliation ORDER BY 1"
@@ -221,7 +203,7 @@ def test_empty_and_header_only_files(settings: Settings) -> None:
 def test_undecodable_bytes_quarantine_the_file(settings: Settings) -> None:
     deliver(settings, "contracts_2025-03.csv", b"\xff\xfe\x00\x80\x81" * 20)
     ingest_tech_contracts(settings, END, END)
-    assert [code for _, _, code in quarantine(load(settings))] == ["undecodable_encoding"]
+    assert [code for _, _, code in quarantine(load_warehouse(settings))] == ["undecodable_encoding"]
 
 
 def test_unsafe_and_unexpected_names_are_refused_without_reading(
@@ -236,7 +218,7 @@ def test_unsafe_and_unexpected_names_are_refused_without_reading(
     deliver(settings, "contracts_2025-3.csv", csv_bytes([contract("N1")]))
     deliver(settings, "notes.txt", b"hello")
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     codes = sorted((key, code) for _, key, code in quarantine(con))
     assert codes == [
         ("contracts_2025-05.csv", "unsafe_file_name"),
@@ -246,7 +228,7 @@ def test_unsafe_and_unexpected_names_are_refused_without_reading(
     assert "SECRET" not in str(con.execute("SELECT * FROM audit.quarantine").fetchall())
     # refusals are recorded once, not on every run
     ingest_tech_contracts(settings, END, END)
-    assert len(quarantine(load(settings))) == 3
+    assert len(quarantine(load_warehouse(settings))) == 3
 
 
 @pytest.mark.parametrize(
@@ -276,7 +258,7 @@ def test_xlsx_with_date_cells_and_numbers(settings: Settings) -> None:
     workbook.save(folder / "contracts_2025-03_r2.xlsx")
     (folder / "contracts_2025-03_r2.xlsx.done").touch()
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert con.execute(
         "SELECT registration_date, turnover_wan::VARCHAR, tech_transaction_wan::VARCHAR, _reissue"
         " FROM raw.tech_contracts"
@@ -286,7 +268,7 @@ def test_xlsx_with_date_cells_and_numbers(settings: Settings) -> None:
 def test_corrupt_xlsx_is_quarantined(settings: Settings) -> None:
     deliver(settings, "contracts_2025-03.xlsx", b"PK\x03\x04 truncated zip")
     ingest_tech_contracts(settings, END, END)
-    assert [code for _, _, code in quarantine(load(settings))] == ["unreadable_file"]
+    assert [code for _, _, code in quarantine(load_warehouse(settings))] == ["unreadable_file"]
 
 
 def test_reference_snapshots_load_with_their_snapshot_date(settings: Settings) -> None:
@@ -309,7 +291,7 @@ def test_reference_snapshots_load_with_their_snapshot_date(settings: Settings) -
     )
     summary = ingest_reference(settings, END, END)
     assert set(summary.entities) == {"population", "inventory_returns"}
-    con = load(settings)
+    con = load_warehouse(settings)
     assert con.execute(
         "SELECT region_code, year, resident_population, _snapshot_date FROM raw.population"
         " ORDER BY 1"
@@ -324,7 +306,7 @@ def test_reference_snapshots_load_with_their_snapshot_date(settings: Settings) -
 def test_bom_declaring_utf8_over_gbk_bytes_is_quarantined_not_guessed(settings: Settings) -> None:
     deliver(settings, "contracts_2025-03.csv", b"\xef\xbb\xbf" + csv_bytes([contract("E1")]))
     ingest_tech_contracts(settings, END, END)
-    con = load(settings)
+    con = load_warehouse(settings)
     assert [code for _, _, code in quarantine(con)] == ["undecodable_encoding"]
     assert con.execute("SELECT delivered, quarantined FROM audit.reconciliation").fetchone() == (
         1,
@@ -337,7 +319,7 @@ def test_a_field_beyond_the_csv_size_limit_quarantines_the_file(settings: Settin
     huge = b'"' + b"x" * 200_000  # unterminated quote swallowing the rest: unparseable
     deliver(settings, "contracts_2025-03.csv", header + b"\r\nA1," + huge + b"\r\n")
     ingest_tech_contracts(settings, END, END)
-    codes = [code for _, _, code in quarantine(load(settings))]
+    codes = [code for _, _, code in quarantine(load_warehouse(settings))]
     assert codes == ["unreadable_file"]
 
 
@@ -354,7 +336,7 @@ def test_organisation_validity_windows_are_all_kept(settings: Settings) -> None:
     )
     counts = ingest_reference(settings, END, END).entities["organizations"]
     assert (counts.loaded, counts.superseded) == (2, 1)  # same window twice: the later row wins
-    con = load(settings)
+    con = load_warehouse(settings)
     assert con.execute(
         "SELECT valid_from, is_tech_sme FROM raw.organizations ORDER BY valid_from"
     ).fetchall() == [(date(2019, 1, 1), False), (date(2022, 1, 1), True)]

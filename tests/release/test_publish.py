@@ -13,12 +13,12 @@ import pytest
 
 from patentflow.gate.result import GateResult
 from patentflow.gate.runner import load_gate_result
+from patentflow.release import diff
 from patentflow.release.publish import GateFailed, ReleaseExists, publish_release
 from patentflow.release.registry import (
     NoCurrentRelease,
     current_release,
     diff_releases,
-    diff_text,
     list_releases,
     prune_releases,
     published_path,
@@ -152,7 +152,7 @@ def test_revisions_between_two_releases(tmp_path: Path, passing_gate: GateResult
     assert sorted(reverse["change"]) == ["changed", "changed", "changed", "removed"]
     pat = reverse[(reverse.indicator_id == "PAT-01") & (reverse.region_code == "3701")]
     assert pat[["old_value", "new_value", "delta"]].values.tolist() == [[93.0, 91.0, -2.0]]
-    assert "3 revisions from r1 to r2" in diff_text(settings, "r1", "r2")
+    assert "3 revisions from r1 to r2" in diff.diff_text(diff.diff(settings, "r1", "r2"))
 
 
 def test_rollback_restores_an_earlier_release_exactly(
@@ -266,3 +266,64 @@ def test_a_publication_that_breaks_midway_leaves_current_untouched(
     assert json.loads((settings.runs_dir / "run-r2" / "publish.json").read_text())[
         "status"] == "failed"
     assert any("publishing r2 FAILED" in r.getMessage() for r in caplog.records)
+
+
+def publish_for(settings, release_id: str, gate: GateResult, start: str, end: str,
+                make_current: bool = False):
+    build_fixture_warehouse(settings.warehouse_path)
+    return publish_release(settings, f"run-{release_id}", release_id, start, end, gate, {},
+                           make_current=make_current)
+
+
+def test_current_moves_forward_only_in_data_time(tmp_path: Path, passing_gate: GateResult) -> None:
+    settings = make_settings(tmp_path / "home")
+    latest = publish_for(settings, "day-1201", passing_gate,
+                         "2026-12-01T00:00:00+08:00", "2026-12-02T00:00:00+08:00")
+    backfill = publish_for(settings, "day-1128", passing_gate,
+                           "2026-11-28T00:00:00+08:00", "2026-11-29T00:00:00+08:00")
+
+    assert latest.status == "current" and backfill.status == "available"
+    assert current_release(settings).release_id == "day-1201"
+    assert (settings.releases_dir / "day-1128" / "warehouse.duckdb").is_file()
+    manifest = json.loads((settings.releases_dir / "day-1128" / "manifest.json").read_text())
+    assert manifest["current"]["taken"] is False
+    assert "day-1201 (current) covers a later data interval" in manifest["current"]["reason"]
+    con = duckdb.connect(str(settings.releases_dir / "day-1128" / "warehouse.duckdb"),
+                         read_only=True)
+    assert dict(con.execute("SELECT release_id, status FROM audit.releases").fetchall()) == {
+        "day-1201": "current", "day-1128": "available"}
+    con.close()
+    text = releases_text(settings)
+    assert "current: day-1201 — the first release to become current" in text
+    assert "published beside current: day-1201 (current) covers a later" in text
+
+    rerun = publish_for(settings, "day-1201-rerun", passing_gate,
+                        "2026-12-01T00:00:00+08:00", "2026-12-02T00:00:00+08:00")
+    assert rerun.status == "current"  # the same interval computed again replaces it
+    assert ("current: day-1201-rerun — latest data interval (ends 2026-12-02T00:00+08:00)"
+            in releases_text(settings))
+
+    asked = publish_for(settings, "day-1127", passing_gate, "2026-11-27T00:00:00+08:00",
+                        "2026-11-28T00:00:00+08:00", make_current=True)
+    assert asked.status == "current"
+    assert "current: day-1127 — made current on request (--make-current)" in releases_text(
+        settings)
+
+    rollback(settings, "day-1201")
+    assert "current: day-1201 — made current by rollback at" in releases_text(settings)
+
+
+def test_a_retried_publication_after_a_crash_records_itself_and_respects_current(
+        tmp_path: Path, passing_gate: GateResult) -> None:
+    settings = make_settings(tmp_path / "home")
+    publish_for(settings, "new", passing_gate, "2026-12-01", "2026-12-02")
+    publish_for(settings, "old", passing_gate, "2026-11-01", "2026-11-02")
+    registry = settings.releases_dir / "releases.jsonl"
+    lines = registry.read_text().splitlines()
+    registry.write_text("\n".join(lines[:-1]) + "\n")  # died before its registry entry
+
+    again = publish_release(settings, "run-old", "old", "2026-11-01", "2026-11-02",
+                            passing_gate, {})
+
+    assert again.status == "available" and current_release(settings).release_id == "new"
+    assert [e["release_id"] for e in read_registry(settings)] == ["new", "old"]

@@ -37,6 +37,14 @@ def test_a_year_report_from_a_given_release_into_a_given_directory(home, tmp_pat
     assert f"from release {RELEASE_A}" in capsys.readouterr().out
     html = (out_dir / "patentflow-report-2024.html").read_text(encoding="utf-8")
     assert "（2024年）" in html and RELEASE_A in html
+    assert "尚不完整" not in html  # the release (as of 2025-05-31) covers all of 2024
+
+
+def test_a_report_from_a_release_before_the_period_end_says_so(home, tmp_path, capsys):
+    assert main(["report", "--period", "2025-06", "--release", RELEASE_A, "--out",
+                 str(tmp_path), "--no-pdf"]) == 0
+    html = (tmp_path / "patentflow-report-2025-06.html").read_text(encoding="utf-8")
+    assert "所用数据版本截至 2025-05-31，早于本报告期末 2025-06-30，本期数据尚不完整" in html
 
 
 def test_bad_periods_and_unknown_releases_are_refused(home, capsys):

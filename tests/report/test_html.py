@@ -159,10 +159,10 @@ def test_the_district_table_has_the_13_districts_and_the_city_total(home, report
     assert cells(parser, "districts-1", "370176")["地区"] == "济南高新技术产业开发区"
     for region in [*DISTRICTS, CITY]:
         row = cells(parser, "districts-1", region)
-        assert row["高价值发明专利拥有量·期末（件）"] == \
+        assert row["高价值发明专利·期末（件）"] == \
             f"{value(home, 'PAT-02', 'month', '2025-06-01', region):,.0f}"
         ytd = sum(value(home, "CON-03", "month", f"2025-{m:02d}-01", region) for m in range(1, 7))
-        assert row["技术合同成交额·本年累计（万元）"] == f"{ytd:,.2f}"
+        assert row["技术合同额·本年累计（万元）"] == f"{ytd:,.2f}"
 
 
 def test_the_four_key_chains_come_from_the_industry_chain_breakdown(home, report):
@@ -171,7 +171,7 @@ def test_the_four_key_chains_come_from_the_industry_chain_breakdown(home, report
         "biomedicine", "smart_manufacturing", "big_data_ngit", "future_industries"]
     row = cells(parser, "chains-1", "big_data_ngit")
     assert row["重点产业链"] == "大数据与新一代信息技术"
-    assert row["高价值发明专利拥有量·期末（件）"] == \
+    assert row["高价值发明专利·期末（件）"] == \
         f"{value(home, 'PAT-02', 'month', '2025-06-01', CITY, 'industry_chain=big_data_ngit'):,.0f}"
 
 
@@ -186,6 +186,7 @@ def test_targets_show_progress_and_a_status_word(home, report):
     assert uni["数据截至"] == "2024-12-31" and uni["状态"] == "落后"
     con = cells(parser, "targets-1", "CON-02")
     assert con["状态"] in {"达标", "进度正常", "落后"}
+    assert con["数据截至"] == "2025-06-30（1—6月累计）"  # year to date, said so
 
 
 def test_revisions_list_the_changed_values_against_the_previous_release(home, report):
@@ -202,13 +203,20 @@ def test_revisions_list_the_changed_values_against_the_previous_release(home, re
     assert first["变化"] == "7.00"
 
 
-def test_quarantine_and_gate_warnings_are_listed_with_data_text_escaped(report):
+def test_quarantine_and_gate_warnings_are_listed_in_chinese_with_data_text_escaped(report):
     _, text, parser = report
-    reasons = [row[3] for row in parser.tables["quality-1"].values()]
-    assert INJECTION in reasons
+    header = parser.headers["quality-1"]
+    rows = [dict(zip(header, row, strict=True)) for row in parser.tables["quality-1"].values()]
+    dates = next(row for row in rows if row["原因代码"] == "invalid_date")
+    assert (dates["数据来源"], dates["数据实体"], dates["原因"]) == (
+        "专利数据服务", "专利著录信息", "日期无效")
+    assert {row["数据实体"] for row in rows} == {"专利著录信息", "专利质押登记", "技术合同"}
+    assert INJECTION in [row["示例记录"] for row in rows]
     assert '=HYPERLINK(&#34;http' in text or "=HYPERLINK(&quot;http" in text
-    warned = list(parser.tables["quality-2"].values())
-    assert [row[0] for row in warned] == ["audit.reconciliation:quarantine_rate"]
+    assert "not a date" not in text and "is negative" not in text  # no English reason text
+    [warned] = list(parser.tables["quality-2"].values())
+    assert warned[:2] == ["批次对账表：批次隔离率超过预警线",
+                          "audit.reconciliation:quarantine_rate"]
 
 
 def test_footnotes_define_every_indicator_a_section_shows(report):

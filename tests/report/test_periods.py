@@ -116,14 +116,43 @@ def test_a_passed_deadline_is_judged_on_the_deadline_row():
 
 def test_growth_progress_is_the_share_of_the_turnover_the_target_needs():
     # half a year, year-to-date turnover 70 against a base year of 100: needs 130 → 53.8%
-    values = _values(_rows("CON-02", "%", [
-        ("year", date(2025, 1, 1), date(2025, 6, 30), -30.0, 70.0, 100.0, 30.0)]))
+    values = _values(
+        _months("CON-01", "万元", 2025, [10.0, 10.0, 10.0, 10.0, 15.0, 15.0]),
+        _rows("CON-02", "%", [
+            ("year", date(2025, 1, 1), date(2025, 6, 30), -30.0, 70.0, 100.0, 30.0)]))
     result = target_progress(values, ReportPeriod.parse("2025-06"), CON_02)
     assert result.progress == pytest.approx(100 * 70 / 130)
     assert result.status == d.STATUS_ON_TRACK  # 53.8% done, 49.6% of the year gone
     missing = target_progress(_values(_fin04(1.0).frame.to_dict("records")),
                               ReportPeriod.parse("2025-06"), CON_02)
     assert missing.status == d.STATUS_NO_DATA
+
+
+def test_a_month_report_from_a_later_release_is_as_of_the_month_end():
+    """The June report made from the December release: CON-02 from January–June turnover (70),
+    not the full-year row (150, 2025-12-31, 100% of the year gone); a year-only flow whose year
+    row runs past June has no June figure."""
+    months = [10.0, 10.0, 10.0, 10.0, 15.0, 15.0, 20.0, 20.0, 10.0, 10.0, 10.0, 10.0]
+    values = _values(
+        _months("CON-01", "万元", 2025, months),
+        _rows("CON-02", "%", [
+            ("year", date(2025, 1, 1), date(2025, 12, 31), 50.0, 150.0, 100.0, 30.0)]),
+        _rows("PIP-01", "项", [("year", date(2025, 1, 1), date(2025, 12, 31), 9.0, None, None,
+                                None)]))
+    june = ReportPeriod.parse("2025-06")
+
+    result = target_progress(values, june, CON_02)
+
+    assert (result.value, result.as_of) == (pytest.approx(-30.0), date(2025, 6, 30))
+    assert result.basis == "1—6月累计"
+    assert result.progress == pytest.approx(100 * 70 / 130)
+    assert result.expected == pytest.approx(100 * 181 / 365)
+    assert values.in_period("CON-02", june) == pytest.approx(-30.0)
+    assert values.in_period("PIP-01", june) is None
+    assert values.year_to_date("PIP-01", june) is None
+    assert values.in_period("PIP-01", ReportPeriod.parse("2025")) == 9.0
+    december = target_progress(values, ReportPeriod.parse("2025-12"), CON_02)
+    assert (december.value, december.status) == (pytest.approx(50.0), d.STATUS_MET)
 
 
 def test_a_period_before_the_target_starts_counting_is_not_judged():

@@ -7,7 +7,10 @@ Skipped — with the reason — when Chromium is not installed (CI installs the 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,10 @@ from matplotlib import image
 from patentflow.core.settings import Settings
 from patentflow.report.browser import find_chromium, headless_command, print_to_pdf
 from patentflow.report.build import generate_report
+from patentflow.report.html import HEADER_BREAKS
 from patentflow.report.period import ReportPeriod
+from patentflow.report.sections import build_sections
+from patentflow.report.source import load_release
 from tests.support.paths import ARTIFACTS
 from tests.support.published_home import build_published_home
 
@@ -28,9 +34,20 @@ needs_chromium = pytest.mark.skipif(
            "PATH (apt-get install -y chromium fonts-noto-cjk)")
 
 
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None,
+    reason="the PDF layout test reads word positions with pdftotext: apt-get install -y "
+           "poppler-utils")
+STATUS_WORDS = ("达标", "落后", "进度正常", "未开始", "无数据")
+
+
 @pytest.fixture(scope="module")
-def html(tmp_path_factory) -> Path:
-    home = build_published_home(tmp_path_factory.mktemp("render_home"))
+def home(tmp_path_factory) -> Path:
+    return build_published_home(tmp_path_factory.mktemp("render_home"))
+
+
+@pytest.fixture(scope="module")
+def html(home) -> Path:
     settings = Settings(home=home, drop_dir=home / "drop")
     return generate_report(settings, ReportPeriod.parse("2025-06"), pdf=False).html
 
@@ -69,3 +86,43 @@ def test_without_chromium_the_pdf_is_skipped_with_a_reason(html, tmp_path, monke
     assert pdf is None and "no Chromium found" in reason
     assert "no Chromium found" in caplog.text
     assert not (tmp_path / "report.pdf").exists()
+
+
+def _pdf_words(pdf: Path) -> list[tuple[int, float, float, str]]:
+    """(page, page width, right edge, text) of every word pdftotext finds."""
+    done = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=120)
+    body = re.sub(r"<!DOCTYPE[^>]*>| xmlns=\"[^\"]*\"", "", done.stdout)
+    words = []
+    for number, page in enumerate(ET.fromstring(body).iter("page"), start=1):
+        width = float(page.get("width"))
+        words += [(number, width, float(w.get("xMax")), w.text or "") for w in page.iter("word")]
+    return words
+
+
+@needs_chromium
+@needs_poppler
+def test_pdf_tables_fit_the_page_and_break_no_code_or_word(home, html, tmp_path):
+    """Every table is whole on its page (a column pushed past the edge is clipped from the PDF:
+    every header must be in its text; wide tables get landscape pages), and indicator ids,
+    dates and status words are never split across lines."""
+    pdf, reason = print_to_pdf(html, tmp_path / "report.pdf")
+    assert pdf is not None, reason
+    words = _pdf_words(pdf)
+    assert len({page for page, *_ in words}) >= 8
+    outside = [(page, text) for page, width, right, text in words if right > width - 20]
+    assert outside == []
+    flat = "".join(text for *_, text in words)
+    sections = build_sections(load_release(Settings(home=home, drop_dir=home / "drop")),
+                              ReportPeriod.parse("2025-06"))
+    expected = Counter(part for section in sections for table in section.tables
+                       for column in table.columns for part in HEADER_BREAKS.split(column.header))
+    assert {part: n for part, n in expected.items() if flat.count(part) < n} == {}
+    texts = [text for *_, text in words]
+    broken_ids = [t for t in texts if re.fullmatch(r"[A-Z]{3}-|\d{4}-(\d{2}-)?", t)]
+    assert broken_ids == []
+    assert {"CON-02", "FIN-04", "UNI-03", "2025-12-31"} <= set(texts)
+    status_fragments = [t for t in texts
+                        if any(t != w and w.startswith(t) or (t != w and w.endswith(t))
+                               for w in STATUS_WORDS) and len(t) < 3]
+    assert status_fragments == []

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import duckdb
+
+from patentflow.core.settings import Settings
 from patentflow.ingest.validate.application_numbers import check_digit
+from patentflow.warehouse.load_raw import load_raw
 
 BASE_TIME = datetime(2025, 3, 1, tzinfo=UTC)
 PATENT_PATH = "/v1/patents"
@@ -142,3 +146,30 @@ def contract(reg_no: str, **overrides: str) -> dict[str, str]:
     }
     row.update(overrides)
     return row
+
+
+def csv_bytes(
+    rows: list[dict[str, str]], header: list[str] = HEADER, encoding: str = "gbk"
+) -> bytes:
+    lines = [",".join(header)] + [",".join(row.get(h, "") for h in header) for row in rows]
+    text = "\r\n".join(lines) + "\r\n"
+    if encoding == "utf-8-sig":
+        return text.encode("utf-8-sig")
+    return text.encode(encoding)
+
+
+def deliver(settings: Settings, name: str, data: bytes, marker: bool = True,
+            sub: str = "tech_contracts") -> None:
+    """Put a file (and its ``.done`` marker) into the drop, as the owner system does."""
+    folder = settings.drop_dir / sub
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    if marker:
+        (folder / f"{name}.done").touch()
+
+
+def load_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse with the raw and audit schemas ``load_raw`` builds from ``raw/``."""
+    con = duckdb.connect()
+    load_raw(settings, con)
+    return con

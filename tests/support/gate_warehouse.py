@@ -84,8 +84,11 @@ def build_fixture_warehouse(path: Path, offset: float = 0.0) -> Path:
         con.execute("CREATE TABLE staging.not_public AS SELECT 1 AS secret_column")
         con.execute("""CREATE TABLE audit.reconciliation (source VARCHAR, entity VARCHAR,
             batch_id VARCHAR, origin VARCHAR, delivered BIGINT, loaded BIGINT,
-            quarantined BIGINT, superseded BIGINT, extracted_at TIMESTAMPTZ, checksum VARCHAR)""")
-        con.executemany("INSERT INTO audit.reconciliation VALUES (?,?,?,?,?,?,?,?,?,?)", [
+            quarantined BIGINT, superseded BIGINT, extracted_at TIMESTAMPTZ, checksum VARCHAR,
+            excluded BOOLEAN DEFAULT false, excluded_reason VARCHAR)""")
+        con.executemany("INSERT INTO audit.reconciliation (source, entity, batch_id, origin, "
+                        "delivered, loaded, quarantined, superseded, extracted_at, checksum) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?)", [
             ("finance_api", "pledges", "pledges__20250331__0001", "/v1/pledges cursor=",
              6, 3, 2, 1, "2025-04-01T02:00:00+00:00", "a" * 64),
             ("tech_contract_drop", "tech_contracts", "tech_contracts__20250331__contracts_2025-03",

@@ -125,9 +125,9 @@ def quarantine_rows() -> pd.DataFrame:
          "application_date='2021-02-30': not a date", "{}"),
         ("patent_api", "patents", "patents__20250629__1", "2022y", "invalid_date",
          "application_date='待补录': not a date", "{}"),
-        ("tech_contract_drop", "tech_contracts", "tech_contracts__20250629__f", "R1",
-         "formula_like_name", INJECTION, "{}"),
-        ("finance_api", "pledges", "pledges__20250629__1", "P1", "negative_amount",
+        ("tech_contract_drop", "tech_contracts", "tech_contracts__20250629__f", INJECTION,
+         "invalid_enum", "contract_category='开发': not in the enumeration", "{}"),
+        ("finance_api", "pledges", "pledges__20250629__1", "-P1", "negative_amount",
          "-120.5 is negative", "{}"),
     ], columns=["source", "entity", "batch_id", "record_key", "reason_code", "reason",
                 "raw_record"])

@@ -49,7 +49,7 @@ def test_every_raw_table_exists_typed_and_empty_before_any_data(settings: Settin
         "SELECT table_name, count(*) FROM information_schema.columns"
         " WHERE table_schema = 'audit' GROUP BY 1 ORDER BY 1"
     ).fetchall()
-    assert audit == [("quarantine", 7), ("reconciliation", 10)]
+    assert audit == [("quarantine", 7), ("reconciliation", 12)]  # + excluded, excluded_reason
 
 
 def test_vendor_export_sample_loads_ten_patents(settings: Settings) -> None:

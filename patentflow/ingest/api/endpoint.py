@@ -126,7 +126,7 @@ class EndpointIngestion:
         self.page_size = page_size
         self.pages_per_part = max(1, pages_per_part)
         self.batch = BatchInfo(
-            batch_id=api_batch_id(endpoint.entity, interval_end),
+            batch_id=state.open_batch_id(api_batch_id(endpoint.entity, interval_end)),
             source=endpoint.source,
             entity=endpoint.entity,
             origin=endpoint.path,

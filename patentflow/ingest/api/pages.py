@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from patentflow.core.redaction import redact
 from patentflow.ingest.api.client import ApiClient, SourceError
 
 _END = object()
@@ -68,9 +69,12 @@ class PageStream:
                     params["cursor"] = cursor
                 page = self._client.get_page(self._path, params)
                 if page.next_cursor is not None and page.next_cursor == cursor:
+                    url = redact(f"{self._client.base_url}{self._path}")
                     raise SourceError(
-                        f"{self._path}: the source answered the same cursor again;"
-                        " stopping instead of looping"
+                        f"source={self._client.source} url={url}: the source answered the same"
+                        " cursor again; stopping instead of looping",
+                        source=self._client.source, url=url,
+                        cause="bad page: the same cursor again", permanent=True,
                     )
                 fetched = FetchedPage(
                     origin=f"{self._path}?cursor={cursor or ''}",

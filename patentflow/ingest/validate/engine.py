@@ -21,41 +21,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from patentflow.core.catalogue import REASONS
 from patentflow.ingest.raw_schema import RAW_TABLES
 from patentflow.ingest.validate import enumerations
 from patentflow.ingest.validate.application_numbers import normalise_application_nos
 
-# Stable reason codes (written to audit.quarantine.reason_code; documented in
-# docs/decisions/ingestion.md). Renaming one is a breaking change for the audit marts.
-REASON_CODES: dict[str, str] = {
-    "missing_required": "a required field is missing or empty",
-    "invalid_type": "a field has the wrong JSON type (e.g. an object where a string belongs)",
-    "malformed_record": "the record is not a JSON object",
-    "invalid_text": "a string holds a lone UTF-16 surrogate escape (not Unicode text)",
-    "invalid_application_no": "not a CNIPA application number (shape or type digit)",
-    "bad_check_digit": "the application number's check digit does not match",
-    "invalid_date": "not a valid YYYY-MM-DD date",
-    "invalid_timestamp": "not an ISO 8601 timestamp with offset",
-    "invalid_number": "not a number, or outside the range of the column",
-    "negative_amount": "a money amount below zero",
-    "negative_count": "a count or integer below zero",
-    "invalid_boolean": "not true/false",
-    "invalid_enum": "a value outside the contract's enumeration",
-    "unknown_chain": "an industry chain not in the reference chain list",
-    "invalid_region_code": "not a 6-digit region code (or 境外 where allowed)",
-    "invalid_uscc": "not an 18-character USCC of [0-9A-HJ-NPQRTUWXY]",
-    "tech_amount_exceeds_turnover": "技术交易额 above 成交额",
-    "malformed_row": "a CSV row whose field count differs from the header",
-    "truncated_file": "the last row of a file that ends mid-character (cut off)",
-    "missing_columns": "file-level: required header columns are absent",
-    "undecodable_encoding": "file-level: neither UTF-8 (with/without BOM) nor GBK/GB18030",
-    "unreadable_file": "file-level: the file cannot be parsed (corrupt XLSX, bad CSV quoting)",
-    "empty_file": "file-level: a zero-byte file (not even a header)",
-    "file_too_large": "file-level: above the size or (XLSX) expansion bound",
-    "unsafe_file_name": "file-level: path traversal, absolute path, symlink or non-regular file",
-    "unexpected_file_name": "file-level: name does not match the drop's contract patterns",
-    "file_modified": "file-level: a file already ingested re-delivered with other content",
-}
+# Stable reason codes (written to audit.quarantine.reason_code), with their English reason; the
+# catalogue (patentflow.core.catalogue) holds them with their Chinese labels.
+REASON_CODES: dict[str, str] = {code: reason.en for code, reason in REASONS.items()}
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})"

@@ -1,0 +1,240 @@
+"""``patentflow diff``: the revisions between two releases, summarised for people.
+
+Two releases of a whole history can differ in tens of thousands of values; nobody reads that.
+So a diff is computed once into a :class:`ReleaseDiff` (filtered rows plus a per-indicator
+summary) and rendered separately: the console gets the summary first and the largest changes,
+``--csv`` every row. New keys (a period that did not exist before) are counted, not listed: they
+are additions, not revisions. Anything that wants to say more about a revision (why it changed)
+adds columns to ``ReleaseDiff.rows`` and a renderer; the computation does not change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from patentflow.core.settings import Settings
+from patentflow.release.registry import (
+    INDICATOR_KEY,
+    read_indicator_values,
+    resolve_warehouse,
+    revisions_between,
+)
+
+DEFAULT_LIMIT = 20
+SUMMARY_COLUMNS = ["indicator_id", "changed", "removed", "added", "largest_delta",
+                   "largest_key", "largest_old", "largest_new"]
+
+
+class BadFilter(ValueError):
+    """A filter argument that names no period, region or indicator form (a usage error)."""
+
+
+@dataclass(frozen=True)
+class PeriodFilter:
+    """``YYYY`` (every row starting in that year), ``YYYY-Qn`` (the quarter and its months) or
+    ``YYYY-MM`` (that month's rows)."""
+
+    text: str
+    first: date
+    last: date  # inclusive: rows whose period starts in [first, last]
+    types: frozenset[str]
+
+    @classmethod
+    def parse(cls, text: str) -> PeriodFilter:
+        value = text.strip()
+        if match := re.fullmatch(r"(\d{4})", value):
+            year = int(match[1])
+            return cls(value, date(year, 1, 1), date(year, 12, 31),
+                       frozenset({"year", "quarter", "month"}))
+        if match := re.fullmatch(r"(\d{4})-[Qq]([1-4])", value):
+            year, quarter = int(match[1]), int(match[2])
+            first = date(year, 3 * quarter - 2, 1)
+            return cls(value, first, date(year, 3 * quarter, 1), frozenset({"quarter", "month"}))
+        if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
+            year, month = int(match[1]), int(match[2])
+            if 1 <= month <= 12:
+                first = date(year, month, 1)
+                return cls(value, first, first, frozenset({"month"}))
+        raise BadFilter(f"--period {text!r}: expected YYYY, YYYY-Qn or YYYY-MM")
+
+    def mask(self, frame: pd.DataFrame) -> pd.Series:
+        starts = pd.to_datetime(frame["period_start"]).dt.date
+        return (frame["period_type"].isin(self.types)
+                & (starts >= self.first) & (starts <= self.last))
+
+
+@dataclass(frozen=True)
+class DiffFilters:
+    """Which revisions to keep; an empty tuple keeps everything on that axis.
+
+    Indicators match exactly (``CON-02``) or by family (``CON``).
+    """
+
+    indicators: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    periods: tuple[PeriodFilter, ...] = ()
+
+    @classmethod
+    def parse(cls, indicators: list[str] | None = None, regions: list[str] | None = None,
+              periods: list[str] | None = None) -> DiffFilters:
+        def split(values: list[str] | None) -> tuple[str, ...]:
+            return tuple(part.strip() for value in values or [] for part in value.split(",")
+                         if part.strip())
+
+        for region in split(regions):
+            if not re.fullmatch(r"\d{4}|\d{6}", region):
+                raise BadFilter(f"--region {region!r}: expected a region code (4 or 6 digits)")
+        for indicator in split(indicators):
+            if not re.fullmatch(r"[A-Za-z]{3}(-\d{2})?", indicator):
+                raise BadFilter(f"--indicator {indicator!r}: expected an id (CON-02) or a "
+                                "family (CON)")
+        return cls(tuple(i.upper() for i in split(indicators)), split(regions),
+                   tuple(PeriodFilter.parse(p) for p in split(periods)))
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        keep = pd.Series(True, index=frame.index)
+        if self.indicators:
+            families = frame["indicator_id"].str.split("-").str[0]
+            keep &= frame["indicator_id"].isin(self.indicators) | families.isin(self.indicators)
+        if self.regions:
+            keep &= frame["region_code"].isin(self.regions)
+        if self.periods:
+            in_any = pd.Series(False, index=frame.index)
+            for period in self.periods:
+                in_any |= period.mask(frame)
+            keep &= in_any
+        return frame[keep]
+
+    def describe(self) -> str:
+        parts = [f"{name} {', '.join(values)}" for name, values in (
+            ("indicator", self.indicators), ("region", self.regions),
+            ("period", tuple(p.text for p in self.periods))) if values]
+        return "; ".join(parts)
+
+
+@dataclass
+class ReleaseDiff:
+    """The revisions from release ``a`` to release ``b`` that pass ``filters``.
+
+    ``rows``: one row per revised key (``INDICATOR_KEY``, old and new value, delta, change),
+    largest absolute change first; ``summary``: one row per indicator.
+    """
+
+    a: str
+    b: str
+    filters: DiffFilters
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+    added: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _by_size(frame: pd.DataFrame) -> pd.DataFrame:
+    """Largest absolute change first; a value that appeared or vanished (no delta) before the
+    numeric ones, since it is the biggest change a reader can meet."""
+    size = frame["delta"].abs().fillna(float("inf"))
+    return (frame.assign(_size=size)
+            .sort_values(["_size", *INDICATOR_KEY], ascending=[False, *[True] * 5])
+            .drop(columns="_size").reset_index(drop=True))
+
+
+def key_text(row: pd.Series) -> str:
+    start = pd.Timestamp(row["period_start"]).date().isoformat()
+    return f"{row['region_code']} {row['period_type']} {start} {row['breakdown']}"
+
+
+def _summary(revisions: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    records = []
+    for indicator in sorted(set(revisions["indicator_id"]) | set(added["indicator_id"])):
+        group = revisions[revisions["indicator_id"] == indicator]
+        top = group.iloc[0] if len(group) else None
+        records.append({
+            "indicator_id": indicator,
+            "changed": int((group["change"] == "changed").sum()),
+            "removed": int((group["change"] == "removed").sum()),
+            "added": int((added["indicator_id"] == indicator).sum()),
+            "largest_delta": None if top is None else top["delta"],
+            "largest_key": "" if top is None else key_text(top),
+            "largest_old": None if top is None else top["old_value"],
+            "largest_new": None if top is None else top["new_value"],
+        })
+    return pd.DataFrame(records, columns=SUMMARY_COLUMNS)
+
+
+def diff(settings: Settings, a: str, b: str, filters: DiffFilters | None = None) -> ReleaseDiff:
+    """Revisions from ``a`` to ``b`` (either may be ``current``), filtered and summarised."""
+    filters = filters or DiffFilters()
+    changes = revisions_between(read_indicator_values(resolve_warehouse(settings, a)),
+                                read_indicator_values(resolve_warehouse(settings, b)),
+                                include_added=True)
+    changes = filters.apply(changes)
+    added = changes[changes["change"] == "added"]
+    revisions = _by_size(changes[changes["change"] != "added"])
+    return ReleaseDiff(a, b, filters, revisions, _summary(revisions, added), len(added))
+
+
+# ---- rendering ---------------------------------------------------------------------------
+
+
+def _number(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "null"
+    return f"{float(value):,.4f}".rstrip("0").rstrip(".")
+
+
+def _signed(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "(null)"
+    return ("+" if float(value) >= 0 else "") + _number(value)
+
+
+def summary_text(result: ReleaseDiff) -> str:
+    scope = f" ({result.filters.describe()})" if result.filters.describe() else ""
+    head = f"{len(result.rows):,} revisions from {result.a} to {result.b}{scope}"
+    if result.added:
+        head += f"; {result.added:,} new keys (not revisions, not listed)"
+    if result.summary.empty:
+        return head
+    lines = [head, "", f"{'indicator':<10} {'changed':>9} {'removed':>8} {'added':>7}  "
+                       "largest change"]
+    for row in result.summary.itertuples(index=False):
+        largest = "" if not row.largest_key else (
+            f"{_signed(row.largest_delta)} at {row.largest_key} "
+            f"({_number(row.largest_old)} -> {_number(row.largest_new)})")
+        lines.append(f"{row.indicator_id:<10} {row.changed:>9,} {row.removed:>8,} "
+                     f"{row.added:>7,}  {largest}".rstrip())
+    return "\n".join(lines)
+
+
+def rows_text(result: ReleaseDiff, limit: int = DEFAULT_LIMIT) -> str:
+    if result.rows.empty:
+        return ""
+    shown = result.rows.head(max(limit, 0))
+    table = shown.assign(period_start=pd.to_datetime(shown["period_start"]).dt.date)
+    lines = [f"largest {len(shown):,} of {len(result.rows):,} revisions:"]
+    if len(shown):
+        lines.append(table.to_string(index=False))
+    if len(result.rows) > len(shown):
+        lines.append(f"... {len(result.rows) - len(shown):,} more: --limit N to show more, "
+                     "--csv FILE for every row")
+    return "\n".join(lines)
+
+
+def diff_text(result: ReleaseDiff, limit: int = DEFAULT_LIMIT) -> str:
+    if result.rows.empty and not result.added:
+        scope = f" ({result.filters.describe()})" if result.filters.describe() else ""
+        return f"no revisions between {result.a} and {result.b}{scope}"
+    return "\n\n".join(part for part in (summary_text(result), rows_text(result, limit)) if part)
+
+
+def write_csv(result: ReleaseDiff, path: Path) -> int:
+    """Every filtered revision (largest first) as CSV; returns the number of rows."""
+    frame = result.rows.assign(period_start=pd.to_datetime(result.rows["period_start"]).dt.date)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return len(frame)
