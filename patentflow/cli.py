@@ -7,15 +7,18 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from patentflow.core.intervals import parse_date, yesterday_in_beijing
+from patentflow.core.intervals import BadDay, parse_date, statistical_day, yesterday_in_beijing
 from patentflow.core.settings import load_settings
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from patentflow.orchestration.local_run import RunFailed, SandboxOptions, run_pipeline
 
+    try:
+        as_of = statistical_day(args.as_of, "--as-of") if args.as_of else yesterday_in_beijing()
+    except BadDay as bad:
+        return _usage("run", bad)
     settings = load_settings()
-    as_of = parse_date(args.as_of) if args.as_of else yesterday_in_beijing()
     options = SandboxOptions(seed=args.seed, scale=args.scale, invalid_share=args.invalid_share,
                              faults=args.faults, keep_running=args.keep_sandbox)
     print(f"patentflow run: as_of={as_of} home={settings.home}")
@@ -31,6 +34,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _usage(command: str, problem: object) -> int:
+    """A bad argument: one line naming it and what was expected, exit code 2, nothing run."""
+    print(f"patentflow {command}: {problem}", file=sys.stderr)
+    return 2
+
+
 def _print_release(report) -> None:
     print(f"published release (read-only DuckDB): {report.published_path}")
     if report.release_status != "current":
@@ -40,8 +49,14 @@ def _print_release(report) -> None:
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from patentflow.orchestration.local_run import RunFailed, SandboxOptions, run_pipeline
 
+    try:
+        first = statistical_day(args.date_from, "--from")
+        last = statistical_day(args.date_to, "--to")
+    except BadDay as bad:
+        return _usage("backfill", bad)
+    if first > last:
+        return _usage("backfill", f"--from {first} is after --to {last}")
     settings = load_settings()
-    first, last = parse_date(args.date_from), parse_date(args.date_to)
     options = SandboxOptions(seed=args.seed, scale=args.scale)
     print(f"patentflow backfill: {first} .. {last} home={settings.home}")
     try:
@@ -167,9 +182,7 @@ def _cmd_reset_watermark(args: argparse.Namespace) -> int:
     try:
         to = parse_date(args.to)
     except ValueError:
-        print(f"patentflow reset-watermark: --to {args.to!r}: expected YYYY-MM-DD",
-              file=sys.stderr)
-        return 2
+        return _usage("reset-watermark", f"--to {args.to!r}: expected YYYY-MM-DD")
     return _correction(lambda settings: reset_text(settings, args.source, to, args.reason))
 
 
