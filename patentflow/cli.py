@@ -191,6 +191,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from patentflow.release.registry import NoCurrentRelease, UnknownRelease
     from patentflow.report.build import generate_report
+    from patentflow.report.charts import ChartFontError
     from patentflow.report.period import ReportPeriod
 
     try:
@@ -205,6 +206,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     except (NoCurrentRelease, UnknownRelease) as missing:
         print(f"no such release: {missing}", file=sys.stderr)
+        return 1
+    except ChartFontError as boxes:
+        print(f"report not written: {boxes}", file=sys.stderr)
         return 1
     print(f"report {outputs.period} from release {outputs.release_id}:")
     for path in outputs.paths():
