@@ -70,6 +70,37 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_up(args: argparse.Namespace) -> int:
+    from patentflow.orchestration.services import ServicesError, up
+
+    settings = load_settings()
+    try:
+        started = up(settings, seed=args.seed, scale=args.scale, timeout=args.timeout)
+    except ServicesError as failure:
+        print(f"patentflow up failed: {failure}", file=sys.stderr)
+        return 1
+    print(f"Airflow UI: {started.url}")
+    print(f"log in as {started.user!r} with the password in {started.password_file} "
+          "(readable only by you)")
+    print(f"service logs: {started.log_dir}; stop everything with `make down` "
+          "(or `patentflow down`)")
+    return 0
+
+
+def _cmd_down(args: argparse.Namespace) -> int:
+    from patentflow.orchestration.services import down
+
+    down(load_settings())
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from patentflow.orchestration.services import status_text
+
+    print(status_text(load_settings()))
+    return 0
+
+
 def _cmd_health(args: argparse.Namespace) -> int:
     from patentflow.orchestration.run_health import latest_text
 
@@ -255,6 +286,19 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--scale", type=float, default=0.02, help="sandbox scale")
     backfill.add_argument("--make-current", action="store_true", help=MAKE_CURRENT_HELP)
     backfill.set_defaults(handler=_cmd_backfill)
+
+    up = commands.add_parser(
+        "up", help="start the Airflow UI, scheduler, DAG processor and triggerer (and the "
+                   "sandbox unless source URLs are set) in the background")
+    up.add_argument("--seed", type=int, default=42, help="sandbox data seed")
+    up.add_argument("--scale", type=float, default=0.02, help="sandbox scale (1.0 = Jinan)")
+    up.add_argument("--timeout", type=float, default=300.0,
+                    help="seconds to wait for the UI to answer healthy")
+    up.set_defaults(handler=_cmd_up)
+    down = commands.add_parser("down", help="stop everything `patentflow up` started")
+    down.set_defaults(handler=_cmd_down)
+    status = commands.add_parser("status", help="which services `patentflow up` runs")
+    status.set_defaults(handler=_cmd_status)
 
     health = commands.add_parser("health", help="what happened in the newest build runs")
     health.add_argument("--limit", type=int, default=5)
