@@ -18,7 +18,7 @@ from patentflow.orchestration.assets import (
     RAW_TECH_CONTRACTS,
 )
 from patentflow.orchestration.callbacks import build_failed
-from patentflow.orchestration.dag_factory import DEFAULT_ARGS, START_DATE
+from patentflow.orchestration.dag_factory import DEFAULT_ARGS, START_DATE, docs_links
 
 
 @dag(
@@ -29,7 +29,7 @@ from patentflow.orchestration.dag_factory import DEFAULT_ARGS, START_DATE
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["patentflow", "dbt", "quality-gate", "publish"],
-    doc_md=__doc__,
+    doc_md=__doc__ + docs_links(),
     # A build not published 3 hours after it started means today's statistics are late: the run
     # times out and the failure callback alerts. (Airflow 3.3.2's DeadlineAlert breaks DAG.test,
     # which `patentflow run` uses, so the timeout is the deadline; see docs/decisions.)

@@ -80,6 +80,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
         print(f"patentflow up failed: {failure}", file=sys.stderr)
         return 1
     print(f"Airflow UI: {started.url}")
+    print(f"data docs (GX, dbt) of every release: {started.docs_url}")
     print(f"log in as {started.user!r} with the password in {started.password_file} "
           "(readable only by you)")
     print(f"service logs: {started.log_dir}; stop everything with `make down` "
@@ -98,6 +99,28 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from patentflow.orchestration.services import status_text
 
     print(status_text(load_settings()))
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from patentflow.release.docs_site import docs_url, make_server
+
+    settings = load_settings()
+    try:
+        server = make_server(settings, args.port)
+    except OSError as taken:
+        return _usage("docs", f"cannot listen on 127.0.0.1:{args.port or settings.docs_port}: "
+                              f"{taken.strerror}; set PATENTFLOW_DOCS_PORT or --port")
+    port = server.server_address[1]
+    print(f"GX Data Docs and dbt docs of every release: "
+          f"{docs_url(settings).replace(str(settings.docs_port), str(port))} (Ctrl-C stops)",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
@@ -299,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     down.set_defaults(handler=_cmd_down)
     status = commands.add_parser("status", help="which services `patentflow up` runs")
     status.set_defaults(handler=_cmd_status)
+
+    docs = commands.add_parser(
+        "docs", help="serve the GX Data Docs and dbt docs of the releases on 127.0.0.1")
+    docs.add_argument("--port", type=int, help="default PATENTFLOW_DOCS_PORT (8081)")
+    docs.set_defaults(handler=_cmd_docs)
 
     health = commands.add_parser("health", help="what happened in the newest build runs")
     health.add_argument("--limit", type=int, default=5)

@@ -43,6 +43,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PATENTFLOW_KEEP_RELEASES": ("10", "how many releases to keep"),
     "PATENTFLOW_UI_PORT": ("8080", "`patentflow up`: port of the Airflow UI and REST API "
                            "(on 127.0.0.1 only)"),
+    "PATENTFLOW_DOCS_PORT": ("8081", "`patentflow docs` (started by `patentflow up`): port of "
+                             "the releases' GX Data Docs and dbt docs (on 127.0.0.1 only)"),
     "PATENTFLOW_RETRY_DELAY_SECONDS": ("120 (3 under `patentflow run`)", "task retry delay"),
     "PATENTFLOW_DROP_WAIT_SECONDS": ("82800 (0 under `patentflow run`)",
                                      "how long a file-drop DAG run waits for a marked delivery"),
@@ -130,6 +132,7 @@ class Settings:
     finance_api_token: str | None = field(default=None, repr=False)
     keep_releases: int = 10
     ui_port: int = 8080
+    docs_port: int = 8081
     # PostgreSQL serving (``patentflow.release.pg_serving``): off while the DSN is unset. The DSN
     # may hold a password and the BI password is a secret: neither is shown in the repr.
     serving_pg_dsn: str | None = field(default=None, repr=False)
@@ -284,6 +287,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         finance_api_token=_text(env, "PATENTFLOW_FINANCE_API_TOKEN"),
         keep_releases=int(_number(env, "PATENTFLOW_KEEP_RELEASES", 10)),
         ui_port=_port(env, "PATENTFLOW_UI_PORT", 8080),
+        docs_port=_port(env, "PATENTFLOW_DOCS_PORT", 8081),
         serving_pg_dsn=_text(env, "PATENTFLOW_SERVING_PG_DSN"),
         serving_bi_password=_text(env, "PATENTFLOW_SERVING_BI_PASSWORD"),
         serving_bi_user=_text(env, "PATENTFLOW_SERVING_BI_USER") or "patentflow_bi",

@@ -77,7 +77,7 @@ def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["patentflow", "ingestion", *tags],
-        doc_md=doc_md,
+        doc_md=doc_md + docs_links(),
         dagrun_timeout=timedelta(hours=3),
     )
     def ingestion():
@@ -118,3 +118,14 @@ def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
 
     return ingestion()
 
+
+
+def docs_links() -> str:
+    """The DAG-docs paragraph linking to the releases' GX Data Docs and dbt docs (served by
+    ``patentflow docs``, which ``make up`` starts); the publish task's log names each run's."""
+    from patentflow.core.settings import load_settings
+
+    url = f"http://127.0.0.1:{load_settings().docs_port}/"
+    return (f"\n\n**Data docs**: [GX Data Docs and dbt docs of every published release]({url})"
+            " (`patentflow docs`, started by `make up`); each run's `publish` task log links "
+            "its own.\n")

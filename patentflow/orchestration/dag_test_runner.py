@@ -10,6 +10,11 @@ DAG_ID LOGICAL_DATE [--run DAG_ID LOGICAL_DATE ...] [--conf-for DAG_ID JSON]
 [--when-triggered DAG_ID ...]``. Prints one JSON line per DAG run: ``{"dag_id", "logical_date",
 "run_id", "state", "seconds", "tasks": {task_id: state}, "assets": [uri, ...]}``.
 
+Each task's output also goes to the task's own log file in Airflow's log folder layout
+(``dag_id=…/run_id=…/task_id=…/attempt=N.log`` under ``[logging] base_log_folder``), so the UI's
+log pane shows it for these runs exactly as for runs made by the scheduler; the runner's own
+output (the run log of ``patentflow run``) still holds everything.
+
 Every run is attempted, as the scheduler would: one source failing does not stop the pulls of the
 others. A DAG named with ``--when-triggered`` (the asset-scheduled build) runs only if the assets
 updated by the runs before it satisfy its schedule condition; otherwise it is reported as
@@ -19,10 +24,13 @@ updated by the runs before it satisfy its schedule condition; otherwise it is re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 RESULT_PREFIX = "PATENTFLOW_DAG_RESULT "
 
@@ -66,10 +74,58 @@ def _run_facts(dag_id: str, run_id: str) -> tuple[dict[str, str], list[str]]:
     return {task: str(state) for task, state in tasks.items()}, sorted(set(assets))
 
 
+def task_log_path(base_log_folder: Path, ti) -> Path:
+    """Where Airflow's default ``log_filename_template`` puts a task try's log."""
+    mapped = f"map_index={ti.map_index}/" if (ti.map_index or -1) >= 0 else ""
+    return (base_log_folder / f"dag_id={ti.dag_id}" / f"run_id={ti.run_id}"
+            / f"task_id={ti.task_id}" / f"{mapped}attempt={max(ti.try_number or 1, 1)}.log")
+
+
+@contextlib.contextmanager
+def _output_into(path: Path) -> Iterator[None]:
+    """Send everything written to stdout/stderr (file descriptors 1 and 2, so loggers that
+    hold their own stream are caught too) into ``path``, then copy it to the real stdout."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for descriptor in saved:
+                os.close(descriptor)
+    with path.open("rb") as log:
+        sys.stdout.flush()
+        os.write(1, log.read())
+
+
+def _with_task_logs(run_task, base_log_folder: Path):
+    """Wrap ``DAG.test``'s per-task runner so each task try logs into its own file."""
+    def run(*, ti, task, **kwargs):
+        with _output_into(task_log_path(base_log_folder, ti)):
+            return run_task(ti=ti, task=task, **kwargs)
+    return run
+
+
 def run_dags(runs: Sequence[tuple[str, str]], confs: dict[str, dict],
              when_triggered: frozenset[str] = frozenset()) -> list[dict]:
     import pendulum
+    from airflow.configuration import conf
+    from airflow.sdk.definitions import dag as dag_module
     from airflow.utils.cli import get_bagged_dag
+
+    # DAG.test runs each task in this process through this private helper (Airflow 3.3); a
+    # newer Airflow without it still runs, its task logs only in the run log.
+    if hasattr(dag_module, "_run_task"):
+        dag_module._run_task = _with_task_logs(
+            dag_module._run_task, Path(conf.get("logging", "base_log_folder")))
 
     results = []
     dags = {}

@@ -2,15 +2,16 @@
 
 ``patentflow run`` executes the DAGs once through ``DAG.test``; ``up`` starts what a data engineer
 expects instead: the api-server (UI and REST API on 127.0.0.1), the scheduler, the DAG processor
-and the triggerer, on the SQLite metadata DB under ``PATENTFLOW_HOME/airflow`` with the
-LocalExecutor, so the daily schedules, the file-drop sensors and the asset-triggered build run on
-their own. Unless real source URLs are set, the sandbox source systems run beside them in follow
-mode and deliver each Beijing day's data when it ends.
+and the triggerer (plus ``patentflow docs``, the releases' GX and dbt docs), on the SQLite
+metadata DB under ``PATENTFLOW_HOME/airflow`` with the LocalExecutor, so the daily schedules,
+the file-drop sensors and the asset-triggered build run on their own. Unless real source URLs
+are set, the sandbox source systems run beside them in follow mode and deliver each Beijing
+day's data when it ends.
 
 Every process is started in a session of its own and recorded in ``services.json`` with its pid
 and start time; ``down`` signals exactly those process groups (a recycled pid is never touched)
 and waits until nothing they opened is listening. Secrets (the UI password, the JWT and session
-keys the four processes must share) are generated once per home into files readable by the owner
+keys the Airflow processes must share) are generated once per home into files readable by the owner
 only, never printed and never in the repository.
 """
 
@@ -33,7 +34,7 @@ from pathlib import Path
 from patentflow.core.settings import Settings
 from patentflow.orchestration import embedded_airflow
 
-SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "docs")
 UI_USER = "admin"
 STATE_FILE = "services.json"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
@@ -52,6 +53,7 @@ class ServicesError(RuntimeError):
 @dataclass(frozen=True)
 class Started:
     url: str
+    docs_url: str
     user: str
     password_file: Path
     log_dir: Path
@@ -173,9 +175,11 @@ def up(settings: Settings, echo: Callable[[str], None] = print, seed: int = 42,
     if running:
         raise ServicesError(f"already running under {settings.home}: {', '.join(running)} "
                             "(`patentflow status`; `patentflow down` first)")
-    if _port_open(settings.ui_port):
-        raise ServicesError(f"port {settings.ui_port} on 127.0.0.1 is taken by another program; "
-                            "set PATENTFLOW_UI_PORT to a free port")
+    for port, variable in ((settings.ui_port, "PATENTFLOW_UI_PORT"),
+                           (settings.docs_port, "PATENTFLOW_DOCS_PORT")):
+        if _port_open(port):
+            raise ServicesError(f"port {port} on 127.0.0.1 is taken by another program; set "
+                                f"{variable} to a free port")
     settings.home.mkdir(parents=True, exist_ok=True)
     log_dir = settings.airflow_home / "logs" / "services"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -190,9 +194,11 @@ def up(settings: Settings, echo: Callable[[str], None] = print, seed: int = 42,
     records: dict[str, dict] = {}
     try:
         for name in SERVICES:
+            command = [str(Path(sys.executable).parent / "airflow"), name] if name != "docs" \
+                else [sys.executable, "-m", "patentflow.cli", "docs"]
             with (log_dir / f"{name}.log").open("ab") as log:
                 process = subprocess.Popen(
-                    [str(Path(sys.executable).parent / "airflow"), name], env=env,
+                    command, env=env,
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
             records[name] = {"pid": process.pid, "start": _start_ticks(process.pid)}
             _write_state(settings, records, bool(sources))
@@ -207,12 +213,15 @@ def up(settings: Settings, echo: Callable[[str], None] = print, seed: int = 42,
     except BaseException:
         down(settings, echo=lambda _: None)
         raise
-    return Started(ui_url(settings), UI_USER, password_file(settings), log_dir, bool(sources))
+    from patentflow.release.docs_site import docs_url
+
+    return Started(ui_url(settings), docs_url(settings), UI_USER, password_file(settings),
+                   log_dir, bool(sources))
 
 
 def _write_state(settings: Settings, records: dict, sandbox: bool) -> None:
     _private_json(_state_path(settings), {"services": records, "sandbox": sandbox,
-                                          "port": settings.ui_port})
+                                          "ports": [settings.ui_port, settings.docs_port]})
 
 
 def down(settings: Settings, echo: Callable[[str], None] = print,
@@ -224,27 +233,58 @@ def down(settings: Settings, echo: Callable[[str], None] = print,
     state = _read_state(settings)
     records = state.get("services", {})
     stopped = [name for name, record in records.items() if _alive(record)]
+    # Children that left the service's process group (task supervisors start sessions of
+    # their own) are found by parent pid now, while the tree is intact, and named by pid and
+    # start time, so a recycled pid is never signalled.
+    children = _descendants({int(records[name]["pid"]) for name in stopped})
     for name in stopped:
         _signal_group(int(records[name]["pid"]), signal.SIGTERM)
+    for child in children:
+        _signal_process(child, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while any(_alive(records[name]) for name in stopped) and time.monotonic() < deadline:
         _reap(records)
         time.sleep(0.2)
     for name in stopped:
-        if _alive(records[name]):
-            _signal_group(int(records[name]["pid"]), signal.SIGKILL)
-    _reap(records)
-    for name in stopped:  # children (api workers, task runners) leave with their group
         _signal_group(int(records[name]["pid"]), signal.SIGKILL)
+    for child in children:
+        _signal_process(child, signal.SIGKILL)
+    _reap(records)
     if state.get("sandbox"):
         stop_sandbox(settings)
-    port = int(state.get("port") or settings.ui_port)
+    ports = state.get("ports") or [settings.ui_port, settings.docs_port]
     deadline = time.monotonic() + 15
-    while _port_open(port) and time.monotonic() < deadline:
+    while any(_port_open(int(port)) for port in ports) and time.monotonic() < deadline:
         time.sleep(0.2)
     _state_path(settings).unlink(missing_ok=True)
     echo(f"stopped: {', '.join(stopped) or 'nothing was running'}")
     return stopped
+
+
+def _descendants(roots: set[int]) -> list[dict]:
+    """Every live descendant of ``roots`` as {pid, start}."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found: list[dict] = []
+    frontier = set(roots)
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found += [{"pid": pid, "start": _start_ticks(pid)} for pid in frontier]
+    return found
+
+
+def _signal_process(record: dict, signum: int) -> None:
+    if _alive(record):
+        try:
+            os.kill(int(record["pid"]), signum)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _signal_group(pid: int, signum: int) -> None:

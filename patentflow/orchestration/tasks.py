@@ -273,7 +273,8 @@ def publish(ctx: BuildContext, interval_start: datetime, interval_end: datetime)
             make_current=ctx.make_current,
         )
     info = release.to_dict()
-    _merge_summary(settings, ctx, {"release": info, "status": "published"})
+    _merge_summary(settings, ctx, {"release": info, "status": "published",
+                                   "docs": _release_docs(settings, ctx)})
     if release.status != "current":
         return info  # BI tools keep the current (later) release; nothing to serve
     # The DuckDB release is published either way; a PostgreSQL serving failure alerts and fails
@@ -284,6 +285,19 @@ def publish(ctx: BuildContext, interval_start: datetime, interval_end: datetime)
     if served is not None:
         _merge_summary(settings, ctx, {"pg_serving": served})
     return info
+
+
+def _release_docs(settings: Settings, ctx: BuildContext) -> dict[str, str]:
+    """Generate the dbt docs of the published build; log where both docs sites are served."""
+    from patentflow.release.docs_site import run_docs
+    from patentflow.warehouse.dbt_runner import generate_docs
+
+    generate_docs(settings, run_dir(settings, ctx) / "dbt")
+    docs = run_docs(settings, ctx.run_id)
+    for name, url in docs.items():
+        log.info("%s of release %s: %s (served by `patentflow docs`, started by `make up`)",
+                 name, ctx.release_id, url)
+    return docs
 
 
 def summary_path(settings: Settings, ctx: BuildContext) -> Path:

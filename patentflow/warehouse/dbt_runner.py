@@ -179,3 +179,26 @@ def run_dbt_build(
             f"dbt build failed: {[n.unique_id for n in result.failed_builds]}\n{joined}", result
         )
     return result
+
+
+def generate_docs(settings: Settings, target_dir: Path,
+                  project_dir: Path = DBT_PROJECT_DIR) -> Path | None:
+    """dbt docs of what this build built, as one self-contained page
+    (``target_dir/static_index.html``) from the build's own manifest.
+
+    ``--empty-catalog`` leaves out the column types read from the warehouse: reading them would
+    open the build DuckDB file, whose single writer may already be the next build. Docs are an
+    aid, not a product: a failure is logged and returns None, never fails the publication."""
+    command = [
+        dbt_executable(), "docs", "generate", "--static", "--empty-catalog", "--no-compile",
+        "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+        "--target-path", str(target_dir), "--log-path", str(target_dir / "logs"),
+    ]
+    completed = subprocess.run(command, cwd=project_dir, env=dbt_env(settings),
+                               capture_output=True, text=True)
+    page = target_dir / "static_index.html"
+    if completed.returncode != 0 or not page.is_file():
+        log.warning("dbt docs generate failed (%s): %s", completed.returncode,
+                    (completed.stdout + completed.stderr)[-1000:])
+        return None
+    return page

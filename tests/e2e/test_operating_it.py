@@ -64,6 +64,13 @@ def _token(base: str, password: str) -> str:
         return json.load(answer)["access_token"]
 
 
+def _summary_run_id(home: Path) -> str:
+    """The run id (as the runs/ folder names it) of the published build."""
+    summaries = [p for p in (home / "runs").glob("*/summary.json")
+                 if json.loads(p.read_text()).get("status") == "published"]
+    return summaries[0].parent.name
+
+
 def _pids_of(home: Path) -> list[int]:
     """Processes whose command line or environment names this home (what `up` started)."""
     found = []
@@ -82,9 +89,10 @@ def _pids_of(home: Path) -> list[int]:
 
 
 def test_up_log_in_see_the_dags_and_a_build_log_then_down(tmp_path):
-    home, port = tmp_path / "home", _free_port()
+    home, port, docs_port = tmp_path / "home", _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PATENTFLOW_", "AIRFLOW"))}
     env.update(PATENTFLOW_HOME=str(home), PATENTFLOW_UI_PORT=str(port),
+               PATENTFLOW_DOCS_PORT=str(docs_port),
                PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""))
     base = f"http://127.0.0.1:{port}"
     started = _patentflow(env, "up", "--scale", "0.01")
@@ -100,8 +108,8 @@ def test_up_log_in_see_the_dags_and_a_build_log_then_down(tmp_path):
         assert {health[part]["status"] for part in
                 ("metadatabase", "scheduler", "dag_processor", "triggerer")} == {"healthy"}
         status = _patentflow(env, "status")
-        assert all(f"{name}: running" in status.stdout
-                   for name in ("api-server", "scheduler", "dag-processor", "triggerer"))
+        assert all(f"{name}: running" in status.stdout for name in
+                   ("api-server", "scheduler", "dag-processor", "triggerer", "docs"))
 
         token = _token(base, password)
         listed = _api(base, token, "/api/v2/dags")
@@ -117,15 +125,23 @@ def test_up_log_in_see_the_dags_and_a_build_log_then_down(tmp_path):
         assert build is not None, "no successful patentflow_build run within 15 minutes"
         run_id = build["dag_run_id"]
         log = home / "airflow" / "logs" / "dag_id=patentflow_build" / f"run_id={run_id}"
-        assert (log / "task_id=publish" / "attempt=1.log").is_file()  # Airflow's own layout
+        publish_log = (log / "task_id=publish" / "attempt=1.log").read_text()  # Airflow's layout
+        # the release's GX Data Docs and dbt docs are generated and served on localhost
+        docs = f"http://127.0.0.1:{docs_port}/"
+        assert docs in publish_log
+        index = urllib.request.urlopen(docs, timeout=30).read().decode()
+        assert "GX Data Docs" in index and "dbt docs" in index
+        for page in ("gx_docs/index.html", "dbt/static_index.html"):
+            safe = urllib.parse.quote(_summary_run_id(home), safe="")
+            assert urllib.request.urlopen(f"{docs}runs/{safe}/{page}", timeout=30).status == 200
 
         if find_chromium() is not None:
             _look_in_the_browser(base, password, run_id)
     finally:
         stopped = _patentflow(env, "down", timeout=300)
     assert stopped.returncode == 0, stopped.stderr
-    assert "stopped: api-server, scheduler, dag-processor, triggerer" in stopped.stdout
-    assert not _listening(port)
+    assert "stopped: api-server, scheduler, dag-processor, triggerer, docs" in stopped.stdout
+    assert not _listening(port) and not _listening(docs_port)
     assert _pids_of(home) == []
     assert "stopped" in _patentflow(env, "status").stdout
     if find_chromium() is None:

@@ -74,6 +74,27 @@ def test_run_prints_where_the_release_and_the_summary_are(published):
     assert path.is_relative_to(home / "releases")
 
 
+def test_every_task_log_is_where_the_airflow_ui_reads_it(published):
+    """`patentflow run` runs through DAG.test, yet each task try has its own log file in
+    Airflow's layout, which the UI's log reader (FileTaskHandler) parses into the log pane."""
+    home, _, _ = published
+    logs = home / "airflow" / "logs"
+    files = {path.relative_to(logs).parts[0].removeprefix("dag_id="): path
+             for path in logs.glob("dag_id=*/run_id=*/task_id=*/attempt=1.log")}
+    assert {"patentflow_build", "patentflow_ingest_patent_api", "patentflow_ingest_finance_api",
+            "patentflow_ingest_tech_contracts", "patentflow_ingest_reference"} <= set(files)
+    publish = next(logs.glob("dag_id=patentflow_build/run_id=*/task_id=publish/attempt=1.log"))
+    text = publish.read_text(encoding="utf-8")
+    assert "[DAG TEST] starting task_id=publish" in text and "Returned value was" in text
+    assert "task_id=dbt_build" not in text  # one task's log, not the whole run's
+
+    from airflow.utils.log.file_task_handler import _log_stream_to_parsed_log_stream
+
+    parsed = [message.event for _, _, message in
+              _log_stream_to_parsed_log_stream(iter(text.splitlines()))]
+    assert any("Returned value was" in event for event in parsed)
+
+
 def test_published_table_has_the_shape_bi_tools_depend_on(published_indicators, published):
     _, path, _ = published
     assert list(published_indicators.columns) == PUBLISHED_COLUMNS

@@ -5,6 +5,7 @@ wait for text, read the page, take a screenshot."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -34,7 +35,9 @@ class Browser:
                                          stderr=subprocess.PIPE, text=True,
                                          env={"TZ": timezone, "PATH": "/usr/bin:/bin"})
         self._ids = itertools.count(1)
-        self._socket = connect(self._page_socket(), max_size=64 * 1024 * 1024)
+        self._stack = contextlib.ExitStack()
+        self._socket = self._stack.enter_context(
+            connect(self._page_socket(), max_size=64 * 1024 * 1024))
         self.call("Page.enable")
         self.call("Runtime.enable")
 
@@ -119,7 +122,7 @@ class Browser:
 
     def close(self) -> None:
         try:
-            self._socket.close()
+            self._stack.close()
         finally:
             self._process.kill()
             self._process.wait(timeout=30)
