@@ -17,7 +17,7 @@ PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WO
 PATENTFLOW_HOME ?= $(CURDIR)/.patentflow
 export PATENTFLOW_HOME
 
-.PHONY: venv run test test-fast lint bench prod-smoke lock clean
+.PHONY: venv run up down test test-fast lint bench prod-smoke lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -34,6 +34,14 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/patentflow run $(if $(AS_OF),--as-of $(AS_OF)) --scale $(SCALE)
+
+# Airflow for real in the background: UI on 127.0.0.1:$PATENTFLOW_UI_PORT (8080), scheduler, DAG
+# processor, triggerer, and the sandbox delivering day by day; `make down` stops them.
+up: $(STAMP)
+	$(BIN)/patentflow up --scale $(SCALE)
+
+down: $(STAMP)
+	$(BIN)/patentflow down
 
 test: $(STAMP)
 	$(BIN)/ruff check .

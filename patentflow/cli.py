@@ -7,15 +7,18 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from patentflow.core.intervals import parse_date, yesterday_in_beijing
+from patentflow.core.intervals import BadDay, parse_date, statistical_day, yesterday_in_beijing
 from patentflow.core.settings import load_settings
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from patentflow.orchestration.local_run import RunFailed, SandboxOptions, run_pipeline
 
+    try:
+        as_of = statistical_day(args.as_of, "--as-of") if args.as_of else yesterday_in_beijing()
+    except BadDay as bad:
+        return _usage("run", bad)
     settings = load_settings()
-    as_of = parse_date(args.as_of) if args.as_of else yesterday_in_beijing()
     options = SandboxOptions(seed=args.seed, scale=args.scale, invalid_share=args.invalid_share,
                              faults=args.faults, keep_running=args.keep_sandbox)
     print(f"patentflow run: as_of={as_of} home={settings.home}")
@@ -31,6 +34,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _usage(command: str, problem: object) -> int:
+    """A bad argument: one line naming it and what was expected, exit code 2, nothing run."""
+    print(f"patentflow {command}: {problem}", file=sys.stderr)
+    return 2
+
+
 def _print_release(report) -> None:
     print(f"published release (read-only DuckDB): {report.published_path}")
     if report.release_status != "current":
@@ -40,8 +49,14 @@ def _print_release(report) -> None:
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from patentflow.orchestration.local_run import RunFailed, SandboxOptions, run_pipeline
 
+    try:
+        first = statistical_day(args.date_from, "--from")
+        last = statistical_day(args.date_to, "--to")
+    except BadDay as bad:
+        return _usage("backfill", bad)
+    if first > last:
+        return _usage("backfill", f"--from {first} is after --to {last}")
     settings = load_settings()
-    first, last = parse_date(args.date_from), parse_date(args.date_to)
     options = SandboxOptions(seed=args.seed, scale=args.scale)
     print(f"patentflow backfill: {first} .. {last} home={settings.home}")
     try:
@@ -52,6 +67,37 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
         return 1
     _print_release(report)
     print(f"run summary:                           {report.summary_path}")
+    return 0
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from patentflow.orchestration.services import ServicesError, up
+
+    settings = load_settings()
+    try:
+        started = up(settings, seed=args.seed, scale=args.scale, timeout=args.timeout)
+    except ServicesError as failure:
+        print(f"patentflow up failed: {failure}", file=sys.stderr)
+        return 1
+    print(f"Airflow UI: {started.url}")
+    print(f"log in as {started.user!r} with the password in {started.password_file} "
+          "(readable only by you)")
+    print(f"service logs: {started.log_dir}; stop everything with `make down` "
+          "(or `patentflow down`)")
+    return 0
+
+
+def _cmd_down(args: argparse.Namespace) -> int:
+    from patentflow.orchestration.services import down
+
+    down(load_settings())
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from patentflow.orchestration.services import status_text
+
+    print(status_text(load_settings()))
     return 0
 
 
@@ -167,9 +213,7 @@ def _cmd_reset_watermark(args: argparse.Namespace) -> int:
     try:
         to = parse_date(args.to)
     except ValueError:
-        print(f"patentflow reset-watermark: --to {args.to!r}: expected YYYY-MM-DD",
-              file=sys.stderr)
-        return 2
+        return _usage("reset-watermark", f"--to {args.to!r}: expected YYYY-MM-DD")
     return _correction(lambda settings: reset_text(settings, args.source, to, args.reason))
 
 
@@ -178,6 +222,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from patentflow.release.registry import NoCurrentRelease, UnknownRelease
     from patentflow.report.build import generate_report
+    from patentflow.report.charts import ChartFontError
     from patentflow.report.period import ReportPeriod
 
     try:
@@ -192,6 +237,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     except (NoCurrentRelease, UnknownRelease) as missing:
         print(f"no such release: {missing}", file=sys.stderr)
+        return 1
+    except ChartFontError as boxes:
+        print(f"report not written: {boxes}", file=sys.stderr)
         return 1
     print(f"report {outputs.period} from release {outputs.release_id}:")
     for path in outputs.paths():
@@ -238,6 +286,19 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--scale", type=float, default=0.02, help="sandbox scale")
     backfill.add_argument("--make-current", action="store_true", help=MAKE_CURRENT_HELP)
     backfill.set_defaults(handler=_cmd_backfill)
+
+    up = commands.add_parser(
+        "up", help="start the Airflow UI, scheduler, DAG processor and triggerer (and the "
+                   "sandbox unless source URLs are set) in the background")
+    up.add_argument("--seed", type=int, default=42, help="sandbox data seed")
+    up.add_argument("--scale", type=float, default=0.02, help="sandbox scale (1.0 = Jinan)")
+    up.add_argument("--timeout", type=float, default=300.0,
+                    help="seconds to wait for the UI to answer healthy")
+    up.set_defaults(handler=_cmd_up)
+    down = commands.add_parser("down", help="stop everything `patentflow up` started")
+    down.set_defaults(handler=_cmd_down)
+    status = commands.add_parser("status", help="which services `patentflow up` runs")
+    status.set_defaults(handler=_cmd_status)
 
     health = commands.add_parser("health", help="what happened in the newest build runs")
     health.add_argument("--limit", type=int, default=5)

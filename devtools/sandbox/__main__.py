@@ -3,6 +3,10 @@
 ``up`` starts a detached ``serve`` process (its own session, so it outlives the caller) that
 generates the dataset, writes the file drop, starts both HTTP services and only then writes
 ``<home>/sandbox/endpoints.json``; ``up`` returns once both services answer.
+
+``--follow`` (what ``patentflow up`` uses) keeps the sandbox delivering day by day: it serves the
+history as of yesterday in Beijing and, when a Beijing day ends, serves the next day's records
+and drops the files delivered that day, so the daily schedules and file sensors have new data.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import fields
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from devtools.sandbox.filedrop import write_drop
-from devtools.sandbox.generator import default_as_of
+from devtools.sandbox.generator import default_as_of, generate_dataset
 from devtools.sandbox.runtime import (
     ENDPOINTS_FILE,
     DatasetParams,
@@ -32,6 +36,7 @@ from devtools.sandbox.runtime import (
     write_private_json,
 )
 from devtools.sandbox.server import FaultConfig, SandboxServer
+from devtools.sandbox.timeline import BEIJING
 
 _TOKEN_ENV = {"patent": "PATENTFLOW_SANDBOX_PATENT_TOKEN",
               "finance": "PATENTFLOW_SANDBOX_FINANCE_TOKEN"}
@@ -64,8 +69,13 @@ def _drop_dir(home: Path, explicit: str | None) -> Path:
     return Path(chosen).expanduser().resolve() if chosen else home / "drop"
 
 
+def _yesterday() -> date:
+    return datetime.now(BEIJING).date() - timedelta(days=1)
+
+
 def _params(args: argparse.Namespace) -> DatasetParams:
-    as_of = args.as_of or default_as_of().isoformat()
+    follow = getattr(args, "follow", False)
+    as_of = _yesterday().isoformat() if follow else args.as_of or default_as_of().isoformat()
     date.fromisoformat(as_of)  # fail early on a malformed date
     return DatasetParams(seed=args.seed, scale=args.scale, as_of=as_of,
                          invalid_share=args.invalid_share)
@@ -112,7 +122,22 @@ def command_serve(args: argparse.Namespace) -> int:
     })
     print(f"sandbox serving: patent {servers['patent'].url}, finance {servers['finance'].url}",
           flush=True)
-    stopping.wait()
+    served = date.fromisoformat(params.as_of)
+    while not stopping.wait(args.follow_seconds if args.follow else None):
+        if _yesterday() <= served:
+            continue
+        served = _yesterday()  # a Beijing day ended: what happened on it is delivered now
+        params = DatasetParams(seed=params.seed, scale=params.scale, as_of=served.isoformat(),
+                               invalid_share=params.invalid_share)
+        day = generate_dataset(params.seed, params.scale, served, params.invalid_share)
+        for server in servers.values():
+            server.advance(day)
+        if not args.no_drop:
+            write_drop(day, drop_dir)
+        save_params(home, params)
+        data = json.loads(endpoints.read_text(encoding="utf-8"))
+        write_private_json(endpoints, dict(data, as_of=params.as_of))
+        print(f"sandbox serving {served}", flush=True)
     for server in servers.values():
         server.stop()
     _remove_endpoints_of(endpoints, os.getpid())
@@ -195,6 +220,8 @@ def command_up(args: argparse.Namespace) -> int:
                "--invalid-share", str(params.invalid_share), "--faults", args.faults,
                "--prefix", args.prefix, "--patent-port", str(args.patent_port),
                "--finance-port", str(args.finance_port)]
+    if args.follow:
+        command += ["--follow", "--follow-seconds", str(args.follow_seconds)]
     if args.drop_dir:
         command += ["--drop-dir", args.drop_dir]
     with (directory / LOG_FILE).open("ab") as log:
@@ -239,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--prefix", default="", help="path prefix of both services")
             sub.add_argument("--patent-port", dest="patent_port", type=int, default=0)
             sub.add_argument("--finance-port", dest="finance_port", type=int, default=0)
+            sub.add_argument("--follow", action="store_true",
+                             help="serve as of yesterday (Beijing) and move on day by day")
+            sub.add_argument("--follow-seconds", dest="follow_seconds", type=float, default=10.0,
+                             help="how often --follow checks whether a day has ended")
         if name == "up":
             sub.add_argument("--timeout", type=float, default=600.0)
         if name == "serve":

@@ -20,6 +20,8 @@ from devtools.sandbox.timeline import ORD_2019, Clock
 RawDrop = tuple[str, str, list[dict], str, int]
 Planted = list[dict[str, str]]
 _ORD_2026 = date(2026, 1, 1).toordinal()
+# The one reference snapshot that carries the planted invalid rows (delivered 2025-01-01).
+INVALID_SNAPSHOT = date(2024, 12, 31).toordinal()
 _CATEGORY_WEIGHTS_BEFORE_2026 = (30, 8, 0, 8, 48)
 _CATEGORY_WEIGHTS_FROM_2026 = (30, 5, 6, 8, 48)
 _EXTRA_VALUES = {"备注": "", "经办人": "张三", "登记机构": "济南市技术市场服务中心"}
@@ -90,6 +92,8 @@ class ContractWriter:
             layout = self._layout(rng)
             stem = f"contracts_{year:04d}-{month:02d}"
             drops.append(self._drop(stem, rows, encoding, layout, delivered))
+            for planted in self.planted:  # its invalid rows arrive with the month's file
+                planted.setdefault("delivered", delivered)
             if (year, month) in reissue_months or rng.random() < 0.1:
                 self._reissues(stem, rows, layout, delivered, drops)
         return drops
@@ -273,8 +277,12 @@ class ReferenceWriter:
         return 0 if self.invalid_share <= 0 else max(1, round(self.invalid_share * count))
 
     def _snapshot_days(self) -> list[int]:
-        previous_year_end = date(self.clock.as_of.year - 1, 12, 31).toordinal()
-        return [previous_year_end, self.clock.as_of_ord]
+        """Half-yearly snapshots (30 June, 31 December) over the whole history: fixed days, so
+        what was delivered by a day does not depend on the day the sandbox was started for."""
+        return [date(year, month, day).toordinal()
+                for year in range(2019, self.clock.as_of.year + 1)
+                for month, day in ((6, 30), (12, 31))
+                if date(year, month, day) <= self.clock.as_of]
 
     def files(self) -> list[RawDrop]:
         drops: list[RawDrop] = []
@@ -282,20 +290,22 @@ class ReferenceWriter:
         population = self._population()
         returns = self._inventory_returns()
         products = self._products()
+        for planted in self.planted:  # the invalid rows come in one snapshot only
+            planted["delivered"] = min(INVALID_SNAPSHOT + 1, self.clock.as_of_ord)
         for snapshot in self._snapshot_days():
             stamp = date.fromordinal(snapshot).strftime("%Y%m%d")
             delivered = min(snapshot + 1, self.clock.as_of_ord)
-            latest = snapshot == self.clock.as_of_ord
-            for kind, rows, dated_by in (
-                ("organizations", organizations, "_known_from"),
-                ("population", population, "_known_from"),
-                ("inventory_returns", returns, "_known_from"),
-                ("intensive_products", products, "_known_from"),
+            for kind, rows in (
+                ("organizations", organizations),
+                ("population", population),
+                ("inventory_returns", returns),
+                ("intensive_products", products),
             ):
-                visible = [r for r in rows if r[dated_by] <= snapshot
-                           and (latest or not r.get("_invalid"))]
+                visible = [r for r in rows if (snapshot == INVALID_SNAPSHOT if r.get("_invalid")
+                                               else r["_known_from"] <= snapshot)]
                 clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in visible]
-                drops.append((kind, f"{kind}_{stamp}.csv", clean, "utf-8", delivered))
+                if clean:  # nothing known yet (population before its first census): no file
+                    drops.append((kind, f"{kind}_{stamp}.csv", clean, "utf-8", delivered))
         return drops
 
     def _organizations(self) -> list[dict]:

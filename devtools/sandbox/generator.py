@@ -3,13 +3,21 @@
 ``generate_dataset`` is the one entry point: the sandbox servers serve its ``api_records``, the
 file drop writes its ``drop_files``, and the test oracle computes the expected indicators from
 the very same object. Same seed, scale, as_of and invalid share → the same dataset, byte for byte.
+
+One fixed history per seed: the world is always generated up to ``HISTORY_END`` and ``as_of``
+only decides how much of it has happened yet (``Dataset.as_of_view``): the record versions
+updated by the end of that day and the files delivered by then. A sandbox started for day D
+therefore serves, for any earlier day, exactly what a sandbox started for that day serves, and
+successive days see one growing, consistent world (before, each as_of drew another world, and a
+later run in the same home rewrote every published value back to 2020).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from devtools.sandbox.drop_records import ContractWriter, ReferenceWriter
 from devtools.sandbox.finance_records import (
@@ -26,6 +34,9 @@ API_ENTITIES = ("patents", "legal-events", "pledges", "insurance-policies", "roa
 API_KEYS = {"patents": "application_no", "legal-events": "event_id", "pledges": "pledge_id",
             "insurance-policies": "policy_no", "roadshows": "roadshow_id"}
 EARLIEST_AS_OF = date(2020, 1, 1)
+# The end of the sandbox's fixed history. Moving it changes every sandbox value (patents are
+# spread over the whole history); it must stay after yesterday, so move it before 2028.
+HISTORY_END = date(2027, 12, 31)
 DROP_KINDS = ("tech_contracts", "organizations", "population", "inventory_returns",
               "intensive_products")
 
@@ -36,6 +47,7 @@ class DropFile:
     name: str  # e.g. 'contracts_2025-03.csv', 'contracts_2025-03_r1.xlsx'
     rows: list[dict]  # header -> value exactly as the file will carry it
     encoding: str  # 'gbk' | 'utf-8-sig' | 'xlsx' | 'utf-8'
+    delivered: date = HISTORY_END  # the day it lands in the drop
 
 
 @dataclass
@@ -46,6 +58,22 @@ class Dataset:
     # Deliberately invalid records: {"entity", "key", "reason"} (entity as in api_records keys
     # or DropFile.kind). Each has a key of its own, never shared with a valid record's version.
     planted_invalid: list[dict[str, str]] = field(default_factory=list)
+
+    def as_of_view(self, as_of: date) -> Dataset:
+        """What of this history has happened by the end of ``as_of`` (Beijing): the record
+        versions updated by then, the files delivered by then, and the planted invalid
+        records among them."""
+        end = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), BEIJING)
+        api_records = {entity: [r for r in records if _instant(r["updated_at"]) < end]
+                       for entity, records in self.api_records.items()}
+        drop_files = [d for d in self.drop_files if d.delivered <= as_of]
+        served = {entity: {str(r[API_KEYS[entity]]) for r in records}
+                  for entity, records in api_records.items()}
+        planted = [{k: v for k, v in p.items() if k != "delivered"} for p in self.planted_invalid
+                   if (p["delivered"] <= as_of.toordinal() if "delivered" in p
+                       else p["key"] in served.get(p["entity"], ()))]
+        return replace(self, as_of=as_of, api_records=api_records, drop_files=drop_files,
+                       planted_invalid=planted)
 
     def current(self) -> dict[str, list[dict]]:
         """Newest version per key: API records by ``updated_at`` (then position), contracts by
@@ -102,7 +130,8 @@ def default_as_of() -> date:
 
 def generate_dataset(seed: int = 42, scale: float = 0.01, as_of: date | None = None,
                      invalid_share: float = 0.01) -> Dataset:
-    """Synthetic Jinan-like deliveries; ``scale=1.0`` is Jinan's real volume (~100k patents)."""
+    """Synthetic Jinan-like deliveries as of the end of ``as_of``; ``scale=1.0`` is Jinan's real
+    volume (~100k patents over the whole history)."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     if not 0 <= invalid_share < 1:
@@ -110,7 +139,16 @@ def generate_dataset(seed: int = 42, scale: float = 0.01, as_of: date | None = N
     as_of = as_of or default_as_of()
     if as_of < EARLIEST_AS_OF:
         raise ValueError(f"as_of must be on or after {EARLIEST_AS_OF} (data starts in 2019)")
-    clock = Clock(as_of)
+    if as_of > HISTORY_END:
+        raise ValueError(f"as_of must be on or before {HISTORY_END}, where the sandbox's "
+                         "history ends (devtools/sandbox/generator.py HISTORY_END)")
+    return generate_history(seed, scale, invalid_share).as_of_view(as_of)
+
+
+@lru_cache(maxsize=2)
+def generate_history(seed: int, scale: float, invalid_share: float) -> Dataset:
+    """The whole fixed history of a seed, up to ``HISTORY_END`` (cached: views share it)."""
+    clock = Clock(HISTORY_END)
     rng = random.Random(f"patentflow-sandbox/{seed}")
     pool = build_party_pool(random.Random(rng.random()), scale)
     patent_out = generate_patents(random.Random(rng.random()), clock, pool,
@@ -126,8 +164,8 @@ def generate_dataset(seed: int = 42, scale: float = 0.01, as_of: date | None = N
                                  scale, invalid_share)
     raw_drops = contracts.files() + references.files()
     ordered = sorted(enumerate(raw_drops), key=lambda item: (item[1][4], item[0]))
-    drop_files = [DropFile(kind, name, rows, encoding)
-                  for _, (kind, name, rows, encoding, _delivered) in ordered]
+    drop_files = [DropFile(kind, name, rows, encoding, date.fromordinal(delivered))
+                  for _, (kind, name, rows, encoding, delivered) in ordered]
     api_records = {
         "patents": patent_out.patents,
         "legal-events": patent_out.events + pledge_events,
@@ -138,7 +176,7 @@ def generate_dataset(seed: int = 42, scale: float = 0.01, as_of: date | None = N
     planted = _plant_invalid_api_records(random.Random(rng.random()), api_records,
                                          invalid_share)
     planted += contracts.planted + references.planted
-    return Dataset(as_of=as_of, api_records=api_records, drop_files=drop_files,
+    return Dataset(as_of=HISTORY_END, api_records=api_records, drop_files=drop_files,
                    planted_invalid=planted)
 
 

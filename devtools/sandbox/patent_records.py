@@ -328,16 +328,54 @@ class _PatentLife:
                                {"fee_mode": fee_mode, "fee": fee}))
 
 
-def _legal_status(facts: PatentFacts, codes: list[str], clock: Clock, rng: random.Random) -> str:
-    if facts.grant_ord is None:
-        if facts.patent_type == "invention" and facts.application_ord < clock.as_of_ord - 1500:
-            return rng.choice(("rejected", "withdrawn", "abandoned"))
-        return "pending"
-    if facts.end_ord is None:
-        return "granted"
+def _end_status(codes: list[str]) -> str:
     last = next((c for c in reversed(codes) if c in ("CF01", "CX01", "AV01", "IW01")), "CF01")
     return {"CF01": "lapsed", "CX01": "expired", "AV01": "abandoned",
             "IW01": "invalidated"}[last]
+
+
+def _record_versions(rng: random.Random, clock: Clock, record: dict, facts: PatentFacts,
+                     appno: str, codes: list[str]) -> list[dict]:
+    """The patent record as the office publishes it over time: a version when it is filed
+    (pending), when an invention is published, when it is granted or refused, and when it ends.
+
+    Each version says only what had happened by its ``updated_at``, so a sandbox started for an
+    earlier day (which serves the versions updated by then) sees the patent as it was that day;
+    the final version is never the only one, or a patent granted years ago would appear only
+    once it lapsed, rewriting the counts of every year in between."""
+    app_ord, grant = facts.application_ord, facts.grant_ord
+    invention = facts.patent_type == "invention"
+    changes: list[tuple[int, dict]] = [(app_ord, {
+        "grant_no": None, "grant_date": None, "publication_no": None,
+        "legal_status": "pending"})]
+    if invention and record["publication_no"] and (grant is None or app_ord + 540 < grant):
+        changes.append((app_ord + 540, {"publication_no": record["publication_no"]}))
+    if grant is not None:
+        changes.append((grant, {"grant_no": record["grant_no"],
+                                "grant_date": record["grant_date"],
+                                "publication_no": record["publication_no"],
+                                "legal_status": "granted"}))
+        if facts.end_ord is not None:
+            changes.append((facts.end_ord, {"legal_status": _end_status(codes)}))
+    elif invention:
+        decided = app_ord + 1500 + rng.randint(0, 300)
+        status = rng.choice(("rejected", "withdrawn", "abandoned"))
+        if decided <= clock.as_of_ord:
+            changes.append((decided, {"legal_status": status}))
+    versions: list[dict] = []
+    state = dict(record)
+    previous_second = -1
+    for when, change in changes:
+        if when > clock.as_of_ord:
+            break
+        second = max(clock.updated_after(when, rng), previous_second + 1)
+        if second > clock.last_second:
+            break
+        state = dict(state, **change, updated_at=clock.timestamp(second))
+        state["application_no"] = spelled(rng, appno) if versions else record["application_no"]
+        versions.append(state)
+        previous_second = second
+    return versions
 
 
 def generate_patents(rng: random.Random, clock: Clock, pool: PartyPool,
@@ -422,23 +460,10 @@ def generate_patents(rng: random.Random, clock: Clock, pool: PartyPool,
             if funded else [],
             "awards": [rng.choice(vocab.AWARDS)] if grant is not None and rng.random() < 0.006
             else [],
-            "legal_status": _legal_status(facts, codes, clock, rng),
+            "legal_status": None,
             "updated_at": None,
         }
-        last_change = max([app_ord] + [e[0] for e in life_events])
-        final_second = clock.updated_after(last_change, rng)
-        if grant is not None and rng.random() < 0.5:
-            earlier = dict(record)
-            earlier.update(application_no=spelled(rng, appno), grant_no=None, grant_date=None,
-                           legal_status="pending",
-                           publication_no=publication_no if patent_type == "invention" else None)
-            earlier_second = clock.updated_after(app_ord, rng, 200)
-            if earlier_second < final_second:
-                earlier["updated_at"] = clock.timestamp(earlier_second)
-                patents.append(earlier)
-        record["updated_at"] = clock.timestamp(final_second)
-        patents.append(record)
-
+        patents.extend(_record_versions(rng, clock, record, facts, appno, codes))
         for when, code, from_parties, to_parties, details in life_events:
             if when > today:
                 continue

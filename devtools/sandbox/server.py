@@ -140,16 +140,21 @@ class SandboxServer:
             raise ValueError("a bearer token is required")
         self.service, self.token, self.faults = service, token, faults
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
-        self.collections = {
-            path: _Collection(entity, dataset.api_records.get(entity, []))
-            for path, entity in SERVICE_PATHS[service].items()
-        }
+        self.advance(dataset)
         self._injector = _FaultInjector(faults)
         self._count_lock = threading.Lock()
         self.request_count = 0
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+
+    def advance(self, dataset: Dataset) -> None:
+        """Serve ``dataset`` from now on (a later day of the same history, in follow mode):
+        the collections are replaced in one assignment, so a request sees one day or the other."""
+        self.collections = {
+            path: _Collection(entity, dataset.api_records.get(entity, []))
+            for path, entity in SERVICE_PATHS[self.service].items()
+        }
 
     @property
     def url(self) -> str:

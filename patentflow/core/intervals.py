@@ -34,3 +34,22 @@ def yesterday_in_beijing(now: datetime | None = None) -> date:
 
 def parse_date(text: str) -> date:
     return date.fromisoformat(text)
+
+
+class BadDay(ValueError):
+    """A day argument that is not a date, or names a data interval that has not ended yet."""
+
+
+def statistical_day(text: str, argument: str, now: datetime | None = None) -> date:
+    """``text`` as a statistical day whose data interval has ended (yesterday, Beijing, or
+    before). Refused before anything runs: an interval still open (or in the future) would
+    ingest and publish data that has not happened, under a release dated after today."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as invalid:
+        raise BadDay(f"{argument} {text!r}: expected a date YYYY-MM-DD ({invalid})") from None
+    latest = yesterday_in_beijing(now)
+    if day > latest:
+        raise BadDay(f"{argument} {day}: its data interval has not ended yet; the latest "
+                     f"statistical day is yesterday in Beijing, {latest}")
+    return day

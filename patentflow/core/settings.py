@@ -41,6 +41,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PATENTFLOW_DROP_DIR": ("$PATENTFLOW_HOME/drop",
                             "the file drop (`tech_contracts/`, `reference/`)"),
     "PATENTFLOW_KEEP_RELEASES": ("10", "how many releases to keep"),
+    "PATENTFLOW_UI_PORT": ("8080", "`patentflow up`: port of the Airflow UI and REST API "
+                           "(on 127.0.0.1 only)"),
     "PATENTFLOW_RETRY_DELAY_SECONDS": ("120 (3 under `patentflow run`)", "task retry delay"),
     "PATENTFLOW_DROP_WAIT_SECONDS": ("82800 (0 under `patentflow run`)",
                                      "how long a file-drop DAG run waits for a marked delivery"),
@@ -127,6 +129,7 @@ class Settings:
     finance_api_url: str | None = None
     finance_api_token: str | None = field(default=None, repr=False)
     keep_releases: int = 10
+    ui_port: int = 8080
     # PostgreSQL serving (``patentflow.release.pg_serving``): off while the DSN is unset. The DSN
     # may hold a password and the BI password is a secret: neither is shown in the repr.
     serving_pg_dsn: str | None = field(default=None, repr=False)
@@ -224,6 +227,13 @@ def _number(env: Mapping[str, str], name: str, default: float, *, positive: bool
     return value
 
 
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = int(_number(env, name, default))
+    if value > 65535:
+        raise SettingsError(f"{name} must be a TCP port (1-65535), got {env.get(name)!r}")
+    return value
+
+
 def _share(env: Mapping[str, str], name: str, default: float) -> float:
     value = _number(env, name, default, positive=False, integer=False)
     if value > 1:
@@ -273,6 +283,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         finance_api_url=_text(env, "PATENTFLOW_FINANCE_API_URL"),
         finance_api_token=_text(env, "PATENTFLOW_FINANCE_API_TOKEN"),
         keep_releases=int(_number(env, "PATENTFLOW_KEEP_RELEASES", 10)),
+        ui_port=_port(env, "PATENTFLOW_UI_PORT", 8080),
         serving_pg_dsn=_text(env, "PATENTFLOW_SERVING_PG_DSN"),
         serving_bi_password=_text(env, "PATENTFLOW_SERVING_BI_PASSWORD"),
         serving_bi_user=_text(env, "PATENTFLOW_SERVING_BI_USER") or "patentflow_bi",

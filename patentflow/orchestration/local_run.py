@@ -48,6 +48,7 @@ class SandboxOptions:
     invalid_share: float = 0.01
     faults: str | None = None
     keep_running: bool = False
+    follow: bool = False  # deliver day by day from yesterday on (``patentflow up``)
 
 
 SANDBOX_MODULE = "devtools.sandbox"
@@ -69,13 +70,15 @@ def _sandbox_env() -> dict[str, str]:
     return env
 
 
-def start_sandbox(settings: Settings, as_of: date, options: SandboxOptions) -> dict[str, str]:
-    """Start the sandbox servers and drop; return the source settings they answer on."""
+def start_sandbox(settings: Settings, as_of: date | None,
+                  options: SandboxOptions) -> dict[str, str]:
+    """Start the sandbox servers and drop; return the source settings they answer on. With
+    ``options.follow`` it serves as of yesterday and moves on day by day (``as_of`` unused)."""
     command = _sandbox_command(
         "up", "--home", str(settings.home),
         "--drop-dir", str(settings.drop_dir), "--seed", str(options.seed),
-        "--scale", str(options.scale), "--as-of", as_of.isoformat(),
-        "--invalid-share", str(options.invalid_share),
+        "--scale", str(options.scale), "--invalid-share", str(options.invalid_share),
+        *(["--follow"] if options.follow or as_of is None else ["--as-of", as_of.isoformat()]),
     )
     if options.faults:
         command += ["--faults", options.faults]

@@ -1,47 +1,112 @@
 """Charts as inline SVG (matplotlib, Agg): trend lines, bars and target-progress bullets.
 
 Made for print: every series differs by line style, marker or hatch as well as colour, axes carry
-their units, and text is drawn as paths so the SVG needs no font on the reader's machine. A CJK
-font is looked up once; without one Chinese would render as boxes, so that is logged loudly.
+their units, and text is drawn as paths so the SVG needs no font on the reader's machine.
+
+The CJK font is not looked up among the fonts matplotlib happens to know: its font cache is built
+once, and on a machine where the system CJK font arrived later it never lists it, so every
+Chinese title came out as boxes while the run only logged a warning. Instead the report ships
+Noto Sans CJK SC in a pinned package (``mplfonts``, requirements.in) and registers that file
+with matplotlib (``addfont``) whatever the cache says. Every text of every chart is then checked
+against the fonts' character maps before it is drawn: a character neither font has fails the
+report (``MissingGlyphs``) instead of publishing boxes.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC"]
+FONT_PACKAGE = "mplfonts"
+FONT_FILE = "fonts/NotoSansCJKsc-Regular.otf"
+LATIN_FONT = "DejaVu Sans"  # matplotlib's own font: digits, Latin, symbols like ‰ and −
 LINE_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
 HATCHES = ["", "//", "..", "xx"]
 GREYS = ["#1f4e79", "#9dc3e6", "#548235", "#c55a11"]
 
 
+class ChartFontError(RuntimeError):
+    """The charts cannot be drawn with all their text: no report is better than boxes."""
+
+
+class MissingGlyphs(ChartFontError):
+    """A chart's text has characters that none of the chart fonts can draw."""
+
+
+def cjk_font_file() -> Path:
+    """The shipped Noto Sans CJK SC file. Found without importing the package (its
+    ``__init__`` imports matplotlib helpers we do not need)."""
+    spec = importlib.util.find_spec(FONT_PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        path = Path(location) / FONT_FILE
+        if path.is_file():
+            return path
+    raise ChartFontError(f"the report's CJK font ({FONT_FILE} of the {FONT_PACKAGE} package) "
+                         "is not installed; run `make venv` to install requirements.lock")
+
+
+@dataclass(frozen=True)
+class ChartFonts:
+    """The fonts every chart text is drawn with, in fallback order, and what they can draw."""
+
+    families: tuple[str, ...]
+    files: tuple[Path, ...]
+    characters: frozenset[int]
+
+    def missing(self, text: str) -> str:
+        """The characters of ``text`` that no chart font has (whitespace needs no glyph)."""
+        return "".join(dict.fromkeys(c for c in text
+                                     if not c.isspace() and ord(c) not in self.characters))
+
+
 @lru_cache(maxsize=1)
-def configure_fonts() -> str | None:
-    """Point matplotlib at the first installed CJK font; None (and a warning) when there is none."""
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    chosen = next((name for name in CJK_FONTS if name in installed), None)
-    if chosen is None:
-        log.warning("no CJK font found (tried %s): Chinese chart text may render as boxes; "
-                    "install fonts-noto-cjk", ", ".join(CJK_FONTS))
-    matplotlib.rcParams["font.sans-serif"] = [*([chosen] if chosen else []), "DejaVu Sans"]
-    matplotlib.rcParams["font.family"] = "sans-serif"
+def configure_fonts() -> ChartFonts:
+    """Register the shipped CJK font with matplotlib and make it the first sans-serif family."""
+    path = cjk_font_file()
+    font_manager.fontManager.addfont(str(path))
+    cjk_name = font_manager.FontProperties(fname=str(path)).get_name()
+    latin = Path(font_manager.findfont(font_manager.FontProperties(family=LATIN_FONT),
+                                       fallback_to_default=False))
+    files = (path, latin)
+    characters = frozenset().union(*(font_manager.get_font(str(file)).get_charmap()
+                                     for file in files))
+    # Fallback from one font to the next happens across ``font.family`` entries only.
+    matplotlib.rcParams["font.family"] = [cjk_name, LATIN_FONT]
+    matplotlib.rcParams["font.sans-serif"] = [cjk_name, LATIN_FONT]
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["svg.fonttype"] = "path"
     matplotlib.rcParams["svg.hashsalt"] = "patentflow"  # stable ids: same data, same SVG
-    return chosen
+    log.info("chart fonts: %s (%s), %s", cjk_name, path, LATIN_FONT)
+    return ChartFonts((cjk_name, LATIN_FONT), files, characters)
 
+
+def check_text(figure, title: str, fonts: ChartFonts) -> None:
+    """Fail when any text of the figure (title, labels, ticks, legend, annotations) has a
+    character the chart fonts cannot draw."""
+    problems = []
+    for artist in figure.findobj(Text):
+        text = artist.get_text()
+        missing = fonts.missing(text) if text else ""
+        if missing:
+            problems.append(f"{text!r} lacks {', '.join(f'U+{ord(c):04X} {c}' for c in missing)}")
+    if problems:
+        raise MissingGlyphs(f"chart {title!r}: no glyph in {' / '.join(fonts.families)} for: "
+                            + "; ".join(problems[:5]))
 
 @dataclass
 class LineChart:
@@ -81,8 +146,9 @@ Chart = LineChart | BarChart | ProgressChart
 
 
 def render_svg(chart: Chart) -> str:
-    """The chart as an ``<svg>`` element (no XML prolog) to embed in the HTML."""
-    configure_fonts()
+    """The chart as an ``<svg>`` element (no XML prolog) to embed in the HTML; raises
+    ``MissingGlyphs`` rather than draw a character as a box."""
+    fonts = configure_fonts()
     if isinstance(chart, LineChart):
         figure = _line(chart)
     elif isinstance(chart, BarChart):
@@ -90,8 +156,17 @@ def render_svg(chart: Chart) -> str:
     else:
         figure = _progress(chart)
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
+    try:
+        check_text(figure, chart.title, fonts)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    finally:
+        plt.close(figure)
+    # matplotlib's own word for a box it drew, should the character maps ever disagree with it
+    boxes = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    if boxes:
+        raise MissingGlyphs(f"chart {chart.title!r}: {boxes[0]}")
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
