@@ -1,5 +1,5 @@
 # patentflow: `make run` runs the pipeline once, `make test` runs the test suite
-# (`make test-fast` without the end-to-end runs, drills and the production-shape smoke).
+# (`make test-fast` without the end-to-end runs, drills and the PostgreSQL production shape).
 # Everything installs into .venv from the pinned requirements.lock (uv, fetched with pip if missing).
 
 SHELL := /bin/bash
@@ -49,7 +49,7 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(PYTEST) -m "not e2e" --hypothesis-profile=fast
+	$(PYTEST) -m "not e2e and not postgres" --hypothesis-profile=fast
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

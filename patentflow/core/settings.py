@@ -18,6 +18,7 @@ This module is imported by DAG files at parse time: it must stay free of heavy i
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -80,6 +81,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PATENTFLOW_MAX_XLSX_UNCOMPRESSED_BYTES": ("1073741824 (1 GiB)",
                                                "largest uncompressed XLSX content"),
     "PATENTFLOW_MAX_XLSX_RATIO": ("200", "largest XLSX compression ratio (zip-bomb guard)"),
+    "PATENTFLOW_DUCKDB_MEMORY_LIMIT": ("2GB", "memory limit of every DuckDB database the "
+                                       "pipeline opens (dbt's included); beyond it DuckDB "
+                                       "spills to the temp directory"),
+    "PATENTFLOW_DUCKDB_THREADS": ("the machine's CPU count",
+                                  "worker threads of every DuckDB database the pipeline opens"),
+    "PATENTFLOW_DUCKDB_TEMP_DIR": ("$PATENTFLOW_HOME/tmp/duckdb",
+                                   "where DuckDB spills what does not fit the memory limit"),
     # Read by dbt's profile (dbt_project/profiles.yml), set by the pipeline for its dbt runs.
     "PATENTFLOW_WAREHOUSE": ("the build warehouse under `PATENTFLOW_HOME`",
                              "the DuckDB file dbt's `duckdb` targets open"),
@@ -106,6 +114,24 @@ class Limits:
     max_file_bytes: int = 512 * MIB
     max_xlsx_uncompressed_bytes: int = 1024 * MIB
     max_xlsx_ratio: float = 200.0
+
+
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+"""A DuckDB ``memory_limit`` value with an explicit unit ("2GB", "512MiB"); DuckDB's percentage
+form is not accepted, so the bound is the same on every machine."""
+
+
+@dataclass(frozen=True)
+class DuckDBResources:
+    """What one DuckDB database may use. Bounded by default so a province-scale build spills to
+    disk instead of taking the machine's memory (DuckDB's own default is 80% of RAM, shared badly
+    by the Airflow process, dbt's subprocess and a reader). Applied by
+    :func:`patentflow.core.duck.connect` and, through dbt's profile, to dbt's connection."""
+
+    memory_limit: str = "2GB"
+    threads: int = max(os.cpu_count() or 1, 1)
+    temp_dir: Path | None = None
+    """None: ``$PATENTFLOW_HOME/tmp/duckdb`` (see :attr:`Settings.duckdb_temp_dir`)."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +174,12 @@ class Settings:
     chromium: str | None = None
     limits: Limits = field(default_factory=Limits)
     alerts: AlertChannels = field(default_factory=AlertChannels)
+    duckdb: DuckDBResources = field(default_factory=DuckDBResources)
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        """Where DuckDB spills: configured, or under ``PATENTFLOW_HOME`` with all other state."""
+        return self.duckdb.temp_dir or self.home / "tmp" / "duckdb"
 
     @property
     def raw_dir(self) -> Path:
@@ -273,6 +305,20 @@ def _alerts(env: Mapping[str, str]) -> AlertChannels:
     )
 
 
+def _duckdb(env: Mapping[str, str]) -> DuckDBResources:
+    base = DuckDBResources()
+    memory = (env.get("PATENTFLOW_DUCKDB_MEMORY_LIMIT") or base.memory_limit).strip()
+    if not MEMORY_LIMIT.match(memory):
+        raise SettingsError("PATENTFLOW_DUCKDB_MEMORY_LIMIT must be a size with a unit "
+                            f"(e.g. 2GB, 512MiB), got {memory!r}")
+    temp = env.get("PATENTFLOW_DUCKDB_TEMP_DIR")
+    return DuckDBResources(
+        memory_limit=memory,
+        threads=int(_number(env, "PATENTFLOW_DUCKDB_THREADS", base.threads)),
+        temp_dir=_path(temp) if temp else None,
+    )
+
+
 def settings_from(env: Mapping[str, str]) -> Settings:
     """Settings from an explicit mapping (no cache): for tests and for preparing a child's env."""
     home = _path(env.get("PATENTFLOW_HOME") or DEFAULT_HOME)
@@ -305,6 +351,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         chromium=_text(env, "PATENTFLOW_CHROMIUM"),
         limits=_limits(env),
         alerts=_alerts(env),
+        duckdb=_duckdb(env),
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from patentflow.core import duck
 from patentflow.core.alerts import send_alert
 from patentflow.core.settings import Settings
 from patentflow.gate.computed_checks import computed_checks
@@ -34,7 +35,7 @@ def _warehouse_checks(settings: Settings, config: GateConfig, docs_dir: Path,
         return [Check("warehouse:exists", "warehouse", ERROR, False, str(path),
                       "build warehouse not found")], None
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duck.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         return [Check("warehouse:open", "warehouse", ERROR, False, str(path),
                       f"{type(exc).__name__}: {exc}")], None

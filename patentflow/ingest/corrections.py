@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
-
+from patentflow.core import duck
 from patentflow.core.intervals import STATISTICS_TZ
 from patentflow.core.settings import Settings
 from patentflow.ingest.api.endpoint import ENDPOINTS
@@ -55,7 +54,7 @@ def landed_batches(raw_dir: Path) -> dict[str, LandedBatch]:
     files = sorted((raw_dir / RECONCILIATION_DIR).glob("load_date=*/*.parquet"))
     if not files:
         return {}
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         rows = con.execute(
             "select batch_id, source, entity, origin, delivered"
             " from read_parquet(?, union_by_name = true) order by batch_id",

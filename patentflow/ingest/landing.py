@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from patentflow.core import duck
 from patentflow.ingest.raw_schema import (
     QUARANTINE_SCHEMA,
     RAW_TABLES,
@@ -104,7 +104,7 @@ def split_superseded(entity: str, valid: pa.Table) -> tuple[pa.Table, pa.Table]:
         else ("_row_number DESC")
     )
     keys = ", ".join(f'"{name}"' for name in table.key)
-    con = duckdb.connect()
+    con = duck.connect()
     try:
         con.execute("SET threads = 1")
         con.register(

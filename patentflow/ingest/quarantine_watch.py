@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import duckdb
-
+from patentflow.core import duck
 from patentflow.core.catalogue import FILE_LEVEL_REASONS, REASONS
 from patentflow.ingest.landing import QUARANTINE_DIR, RECONCILIATION_DIR
 
@@ -57,7 +56,7 @@ def quarantine_warnings(raw_dir: Path, batch_ids: list[str],
     if not reconciliation:
         return []
     quarantine = _batch_files(raw_dir, QUARANTINE_DIR, batch_ids)
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         batches = con.execute(
             "select batch_id, origin, entity, delivered, quarantined"
             " from read_parquet(?, union_by_name = true) where quarantined > 0 order by batch_id",

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
+from patentflow.core import duck
 from patentflow.core.settings import Settings
 from patentflow.orchestration import ingest_runs
 
@@ -95,7 +95,7 @@ def _reconciliation(settings: Settings) -> pd.DataFrame:
     columns = ["source", "entity", "batch_id", "delivered", "loaded", "quarantined", "superseded"]
     if not any((settings.raw_dir / "_reconciliation").rglob("*.parquet")):
         return _frame([], columns)
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         return con.execute(
             "select source, entity, batch_id, delivered, loaded, quarantined, superseded "
             "from read_parquet(?, hive_partitioning = false)", [str(pattern)]
@@ -129,7 +129,7 @@ def record(settings: Settings, run_id: str, task_states: dict[str, str],
 
     path = health_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as con:
+    with duck.connect(str(path)) as con:
         con.execute(SCHEMA)
         con.execute("begin transaction")
         for table in ("runs", "run_tasks", "run_dbt_nodes", "run_checks", "run_batches"):
@@ -167,7 +167,7 @@ def set_log(settings: Settings, run_id: str, log: str) -> None:
     path = health_path(settings)
     if not path.exists():
         return
-    with duckdb.connect(str(path)) as con:
+    with duck.connect(str(path)) as con:
         con.execute(SCHEMA)
         row = con.execute("select log from runs where run_id = ?", [run_id]).fetchone()
         if row is not None and not (row[0] and Path(row[0]).exists()):
@@ -183,7 +183,7 @@ def _build_runs(settings: Settings, limit: int) -> tuple[pd.DataFrame, list[str]
     path = health_path(settings)
     if not path.exists():
         return pd.DataFrame(), []
-    with duckdb.connect(str(path), read_only=True) as con:
+    with duck.connect(str(path), read_only=True) as con:
         frame = con.execute(
             "select run_id, as_of, status, tasks_failed, failed_tasks, models_failed,"
             " dbt_tests_failed, checks_blocking, checks_warned, new_batches, delivered,"

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from patentflow.core import duck
 from patentflow.core.intervals import as_of_for_interval_end
 from patentflow.core.settings import Settings, load_settings
 
@@ -193,7 +194,7 @@ def open_build_warehouse(path: Path) -> Any:
     import duckdb
 
     try:
-        con = duckdb.connect(str(path))
+        con = duck.connect(str(path))
         con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()
         return con
     except duckdb.Error as exc:
@@ -209,7 +210,7 @@ def open_build_warehouse(path: Path) -> Any:
         wal = path.with_name(path.name + ".wal")
         if wal.exists():
             os.replace(wal, aside.with_name(aside.name + ".wal"))
-    return duckdb.connect(str(path))
+    return duck.connect(str(path))
 
 
 def dbt_build(ctx: BuildContext) -> dict[str, Any]:

@@ -38,6 +38,7 @@ import psycopg2.errors
 import psycopg2.extensions
 from psycopg2 import sql
 
+from patentflow.core import duck
 from patentflow.core.alerts import send_alert
 from patentflow.core.settings import Settings
 from patentflow.release.registry import (
@@ -185,10 +186,10 @@ def _load_table(duck: duckdb.DuckDBPyConnection, cursor: psycopg2.extensions.cur
 def _load_staging(connection: psycopg2.extensions.connection, warehouse: Path,
                   staging: dict[str, str]) -> dict[str, int]:
     """Load every served table into the staging schemas (committed, invisible to BI)."""
-    duck = duckdb.connect(str(warehouse), read_only=True)
+    source = duck.connect(str(warehouse), read_only=True)
     counts: dict[str, int] = {}
     try:
-        tables = served_tables(duck)
+        tables = served_tables(source)
         if not any(table.startswith("marts.") for table in tables):
             raise ServingError(f"{warehouse} has no marts tables to serve")
         with connection.cursor() as cursor, \
@@ -199,11 +200,11 @@ def _load_staging(connection: psycopg2.extensions.connection, warehouse: Path,
                 cursor.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(
                     sql.Identifier(staged)))
             for table in tables:
-                counts[table] = _load_table(duck, cursor, table,
+                counts[table] = _load_table(source, cursor, table,
                                             staging[table.partition(".")[0]], Path(scratch))
         connection.commit()
     finally:
-        duck.close()
+        source.close()
     return counts
 
 

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
+from patentflow.core import duck
 from patentflow.core.alerts import send_alert
 from patentflow.core.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 from patentflow.gate.config import GateConfig, load_gate_config
@@ -287,7 +288,7 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
     previous = current_release(settings)
     decision = decide_current(previous, interval_end, make_current)
     published_at = now_iso()
-    con = duckdb.connect(str(staging / WAREHOUSE))
+    con = duck.connect(str(staging / WAREHOUSE))
     try:
         con.execute(f"ATTACH {_sql_string(str(settings.warehouse_path))} AS {BUILD_ALIAS} "
                     "(READ_ONLY)")

@@ -25,9 +25,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
+from patentflow.core import duck
 from patentflow.core.intervals import STATISTICS_TZ
 from patentflow.core.settings import Settings
 
@@ -323,7 +323,7 @@ def prune_releases(settings: Settings, keep: int | None = None) -> list[str]:
 
 def read_indicator_values(warehouse: Path) -> pd.DataFrame:
     """The published indicator values of a release warehouse, opened read-only."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duck.connect(str(warehouse), read_only=True)
     try:
         return con.execute(
             "SELECT indicator_id, period_type, period_start, region_code, breakdown, value "

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from patentflow.core import duck
 from patentflow.core.settings import Settings
 from patentflow.release.registry import (
     CURRENT,
@@ -55,7 +56,7 @@ def resolve_release(settings: Settings, release_id: str | None) -> tuple[str, Pa
 def load_release(settings: Settings, release_id: str | None = None) -> ReleaseData:
     rid, path = resolve_release(settings, release_id)
     manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    con = duckdb.connect(str(path / "warehouse.duckdb"), read_only=True)
+    con = duck.connect(str(path / "warehouse.duckdb"), read_only=True)
     try:
         values = con.execute("SELECT * FROM marts.indicator_values").df()
         region_names = _region_names(con)

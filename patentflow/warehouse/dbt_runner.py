@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from patentflow.core.duck import resource_env
 from patentflow.core.settings import DBT_PROJECT_DIR, Settings
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class DbtBuildResult:
 def dbt_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env["PATENTFLOW_WAREHOUSE"] = str(settings.warehouse_path)
+    env.update(resource_env(settings))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return env
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from patentflow.core import duck
 from patentflow.core.settings import load_settings
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -355,7 +355,7 @@ def records_json(parsed: ParsedFile) -> pa.Array:
         else (table.column_names)
     )
     rows = table.rename_columns(names)
-    con = duckdb.connect()
+    con = duck.connect()
     try:
         # Documented DuckDB guarantee: with preserve_insertion_order a plain projection keeps
         # the input order, so row i's JSON stays at position i. Static SQL: the delivered table
