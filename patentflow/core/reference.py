@@ -200,6 +200,7 @@ class Target:
     label_zh: str
     progress_start: date
     progress_basis: str
+    plan_document: str = ""
 
 
 @cache
@@ -209,8 +210,14 @@ def targets() -> tuple[Target, ...]:
         deadline=date.fromisoformat(r["nominal_period_end"]), comparator=r["comparator"],
         value=float(r["target_value"]), label_zh=r["source_note"],
         progress_start=date.fromisoformat(r["progress_start"]),
-        progress_basis=r["progress_basis"],
+        progress_basis=r["progress_basis"], plan_document=r.get("plan_document", ""),
     ) for r in _rows("indicator_targets"))
+
+
+def targets_for(jurisdiction: str | None = None) -> tuple[Target, ...]:
+    """The targets on the jurisdiction's own total (what its report shows)."""
+    code = jurisdiction_region(jurisdiction).code
+    return tuple(t for t in targets() if t.region_code == code)
 
 
 # --- classifications --------------------------------------------------------------------------

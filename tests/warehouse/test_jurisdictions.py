@@ -134,3 +134,17 @@ def test_every_code_the_deliveries_use_resolves_in_the_hierarchy(city_build: Pat
     assert reference.resolve_region("370199", PROVINCE) == "3701"
     assert reference.resolve_region("370199", "3701") == "3701"
     assert reference.resolve_region("110108", PROVINCE) is None
+
+
+def test_the_targets_of_each_plan_sit_on_the_rows_of_its_region(both) -> None:
+    """Shandong's plan on the province row, Jinan's on Jinan's (in the province's table too)."""
+    def targets(build: str) -> set[tuple]:
+        return set(both.execute(f"""
+            select indicator_id, region_code, target_value from {build}.marts.indicator_values
+            where target_value is not null and period_type = 'year'
+        """).fetchall())  # noqa: S608
+    province = {(t.indicator_id, PROVINCE, t.value) for t in reference.targets_for(PROVINCE)}
+    jinan = {(t.indicator_id, "3701", t.value) for t in reference.targets_for("3701")}
+    assert {t[0] for t in province} == {"CON-01", "PIP-02"} and len(jinan) == 3
+    assert targets("province") == province | jinan
+    assert targets("city") == jinan
