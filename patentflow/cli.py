@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from patentflow.core.intervals import BadDay, parse_date, statistical_day, yesterday_in_beijing
 from patentflow.core.settings import load_settings
+
+
+def _select_jurisdiction(code: str | None) -> int | None:
+    """Apply ``--jurisdiction`` (or check PATENTFLOW_JURISDICTION) before anything runs: an
+    unknown code fails at once naming the nearest valid ones (exit 2)."""
+    from patentflow.core import reference
+    from patentflow.core.settings import SettingsError
+
+    if code is not None:
+        os.environ["PATENTFLOW_JURISDICTION"] = code.strip()
+    try:
+        reference.jurisdiction_region(load_settings().jurisdiction)
+    except (SettingsError, reference.UnknownJurisdiction) as error:
+        print(f"patentflow: {error}", file=sys.stderr)
+        return 2
+    return None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -18,10 +35,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         as_of = statistical_day(args.as_of, "--as-of") if args.as_of else yesterday_in_beijing()
     except BadDay as bad:
         return _usage("run", bad)
+    if (refused := _select_jurisdiction(args.jurisdiction)) is not None:
+        return refused
     settings = load_settings()
     options = SandboxOptions(seed=args.seed, scale=args.scale, invalid_share=args.invalid_share,
                              faults=args.faults, keep_running=args.keep_sandbox)
-    print(f"patentflow run: as_of={as_of} home={settings.home}")
+    print(f"patentflow run: as_of={as_of} jurisdiction={settings.jurisdiction} "
+          f"home={settings.home}")
     try:
         report = run_pipeline(settings, as_of, options, make_current=args.make_current)
     except RunFailed as failure:
@@ -292,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run every DAG once for AS_OF")
     run.add_argument("--as-of", help="YYYY-MM-DD, Beijing time; default: yesterday")
+    run.add_argument("--jurisdiction", help="GB/T 2260 code prefix to report on (37, 3701, "
+                     "3702); default PATENTFLOW_JURISDICTION, else 3701")
     run.add_argument("--seed", type=int, default=42, help="sandbox data seed")
     run.add_argument("--scale", type=float, default=0.02, help="sandbox scale (1.0 = Jinan)")
     run.add_argument("--invalid-share", type=float, default=0.01,

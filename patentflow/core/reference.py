@@ -34,30 +34,88 @@ def _flag(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Region:
-    code: str
+    code: str  # a GB/T 2260 prefix: 2 digits a province, 4 a city, 6 a county-level region
     name_zh: str
     name_en: str
-    kind: str  # city | district | county | functional_zone
+    kind: str  # province | city | district | county | county_city | functional_zone
+    parent_code: str  # '' for a province
+
+
+class UnknownJurisdiction(ValueError):
+    """A jurisdiction code the region hierarchy does not list."""
 
 
 @cache
-def regions() -> tuple[Region, ...]:
-    """Every reporting region: the city first, then its districts in code order."""
-    found = [Region(r["region_code"], r["name_zh"], r["name_en"], r["kind"])
-             for r in _rows("regions")]
-    return tuple(sorted(found, key=lambda r: (r.kind != "city", r.code)))
+def hierarchy() -> dict[str, Region]:
+    """Every region of the seed by code, in code order."""
+    found = [Region(r["region_code"], r["name_zh"], r["name_en"], r["kind"],
+                    r.get("parent_code", "")) for r in _rows("regions")]
+    return {r.code: r for r in sorted(found, key=lambda r: r.code)}
 
 
-def city() -> Region:
-    return next(r for r in regions() if r.kind == "city")
+def _default_jurisdiction() -> str:
+    from patentflow.core.settings import load_settings
+
+    return load_settings().jurisdiction
 
 
-def districts() -> tuple[Region, ...]:
-    return tuple(r for r in regions() if r.kind != "city")
+def nearest_codes(code: str, limit: int = 5) -> list[str]:
+    """The listed codes closest to ``code``: those sharing its longest prefix, then by distance."""
+    def closeness(candidate: str) -> tuple[int, int, int]:
+        shared = next((n for n in range(min(len(code), len(candidate)), 0, -1)
+                       if code[:n] == candidate[:n]), 0)
+        digits = int(candidate.ljust(6, "0")) - int(code.ljust(6, "0")) if code.isdigit() else 0
+        return (-shared, abs(len(candidate) - len(code)), abs(digits))
+    return sorted(hierarchy(), key=closeness)[:limit]
 
 
-def region_names() -> dict[str, str]:
-    return {r.code: r.name_zh for r in regions()}
+def jurisdiction_region(code: str | None = None) -> Region:
+    """The jurisdiction's own region (J's total); unknown codes fail naming the nearest ones."""
+    code = code or _default_jurisdiction()
+    region = hierarchy().get(code)
+    if region is None:
+        near = ", ".join(f"{c} {hierarchy()[c].name_zh}" for c in nearest_codes(code))
+        raise UnknownJurisdiction(
+            f"jurisdiction {code!r} is not in the region hierarchy (dbt_project/seeds/"
+            f"regions.csv); nearest valid codes: {near}")
+    return region
+
+
+def regions(jurisdiction: str | None = None) -> tuple[Region, ...]:
+    """Every reporting region of the jurisdiction: J first, then every region below it."""
+    total = jurisdiction_region(jurisdiction)
+    below = [r for r in hierarchy().values()
+             if r.code.startswith(total.code) and r.code != total.code]
+    return (total, *below)
+
+
+def city(jurisdiction: str | None = None) -> Region:
+    """J's total (the city for a city jurisdiction, the province for a province)."""
+    return jurisdiction_region(jurisdiction)
+
+
+def districts(jurisdiction: str | None = None) -> tuple[Region, ...]:
+    """Every reporting region below J (for a province: its cities and their districts)."""
+    return regions(jurisdiction)[1:]
+
+
+def children(code: str) -> tuple[Region, ...]:
+    """The listed regions one level below ``code`` (a province's cities, a city's districts)."""
+    return tuple(r for r in hierarchy().values() if r.parent_code == code)
+
+
+def resolve_region(code: str, jurisdiction: str | None = None) -> str | None:
+    """The listed region a party's code counts for: its nearest listed ancestor within J
+    (``None`` outside J). A well-formed code the hierarchy does not list counts there."""
+    total = jurisdiction_region(jurisdiction)
+    if not code.startswith(total.code):
+        return None
+    return next(code[:n] for n in range(len(code), len(total.code) - 1, -1)
+                if code[:n] in hierarchy())
+
+
+def region_names(jurisdiction: str | None = None) -> dict[str, str]:
+    return {r.code: r.name_zh for r in regions(jurisdiction)}
 
 
 # --- indicators -------------------------------------------------------------------------------
@@ -142,6 +200,7 @@ class Target:
     label_zh: str
     progress_start: date
     progress_basis: str
+    plan_document: str = ""
 
 
 @cache
@@ -151,8 +210,14 @@ def targets() -> tuple[Target, ...]:
         deadline=date.fromisoformat(r["nominal_period_end"]), comparator=r["comparator"],
         value=float(r["target_value"]), label_zh=r["source_note"],
         progress_start=date.fromisoformat(r["progress_start"]),
-        progress_basis=r["progress_basis"],
+        progress_basis=r["progress_basis"], plan_document=r.get("plan_document", ""),
     ) for r in _rows("indicator_targets"))
+
+
+def targets_for(jurisdiction: str | None = None) -> tuple[Target, ...]:
+    """The targets on the jurisdiction's own total (what its report shows)."""
+    code = jurisdiction_region(jurisdiction).code
+    return tuple(t for t in targets() if t.region_code == code)
 
 
 # --- classifications --------------------------------------------------------------------------

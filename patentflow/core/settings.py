@@ -35,6 +35,13 @@ MIB = 1024 * 1024
 VARIABLES: dict[str, tuple[str, str]] = {
     "PATENTFLOW_HOME": ("./.patentflow", "all state: raw layer, ingestion state, build "
                         "warehouse, releases, runs, Airflow metadata"),
+    "PATENTFLOW_JURISDICTION": ("3701", "the jurisdiction reported on: a GB/T 2260 code prefix "
+                               "listed in the region hierarchy (`37` Shandong, `3702` Qingdao); "
+                               "`patentflow run --jurisdiction` sets it for one run"),
+    "PATENTFLOW_HIGH_VALUE_CRITERIA": ("sei,family,age,pledge,award",
+                                       "the criteria of the high-value invention patent "
+                                       "(`criteria.csv`) any one of which makes a patent "
+                                       "high-value"),
     "PATENTFLOW_PATENT_API_URL": ("sandbox", "patent data service base URL"),
     "PATENTFLOW_PATENT_API_TOKEN": ("sandbox", "patent data service bearer token"),
     "PATENTFLOW_FINANCE_API_URL": ("sandbox", "IP finance service base URL"),
@@ -148,10 +155,19 @@ class AlertChannels:
     smtp_starttls: bool = False
 
 
+DEFAULT_JURISDICTION = "3701"
+DEFAULT_HIGH_VALUE_CRITERIA = ("sei", "family", "age", "pledge", "award")
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
     drop_dir: Path
+    # The jurisdiction J (a GB/T 2260 code prefix) whose total and regions are published; its
+    # membership in the hierarchy is checked by ``reference.jurisdiction_region`` (the seeds are
+    # not read here).
+    jurisdiction: str = DEFAULT_JURISDICTION
+    high_value_criteria: tuple[str, ...] = DEFAULT_HIGH_VALUE_CRITERIA
     patent_api_url: str | None = None
     patent_api_token: str | None = field(default=None, repr=False)
     finance_api_url: str | None = None
@@ -280,6 +296,28 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     return (env.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _jurisdiction(env: Mapping[str, str]) -> str:
+    """A GB/T 2260 prefix: 2 digits (province), 4 (city) or 6 (county-level region)."""
+    text = (env.get("PATENTFLOW_JURISDICTION") or DEFAULT_JURISDICTION).strip()
+    if not (text.isascii() and text.isdigit() and len(text) in (2, 4, 6)):
+        raise SettingsError("PATENTFLOW_JURISDICTION must be a GB/T 2260 code prefix of 2, 4 or "
+                            f"6 digits (e.g. 37 or 3701), got {text!r}")
+    return text
+
+
+def _criteria(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Which criteria make a patent high-value; checked against ``criteria.csv`` by the dbt
+    build (a name it does not know fails the build at compile time)."""
+    text = env.get("PATENTFLOW_HIGH_VALUE_CRITERIA")
+    if not text:
+        return DEFAULT_HIGH_VALUE_CRITERIA
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not names or not all(name.isascii() and name.isidentifier() for name in names):
+        raise SettingsError("PATENTFLOW_HIGH_VALUE_CRITERIA must be a comma-separated list of "
+                            f"criteria of criteria.csv (e.g. sei,family,age,award), got {text!r}")
+    return names
+
+
 def _limits(env: Mapping[str, str]) -> Limits:
     base = Limits()
     return Limits(
@@ -327,6 +365,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
     return Settings(
         home=home,
         drop_dir=_path(drop) if drop else home / "drop",
+        jurisdiction=_jurisdiction(env),
+        high_value_criteria=_criteria(env),
         patent_api_url=_text(env, "PATENTFLOW_PATENT_API_URL"),
         patent_api_token=_text(env, "PATENTFLOW_PATENT_API_TOKEN"),
         finance_api_url=_text(env, "PATENTFLOW_FINANCE_API_URL"),

@@ -21,7 +21,6 @@ from patentflow.report.sections import build_sections
 from patentflow.report.source import load_release
 
 log = logging.getLogger(__name__)
-TITLE = "济南市专利转化运用专项行动统计报告"
 
 
 @dataclass
@@ -56,10 +55,10 @@ def generate_report(settings: Settings, period: ReportPeriod, release_id: str | 
     stem = f"patentflow-report-{period.key}"
     html_path = directory / f"{stem}.html"
     html_path.write_text(render_html(
-        title=f"{TITLE}（{period.label}）", period_label=period.label, release_id=data.release_id,
+        title=f"{d.TITLE}（{period.label}）", period_label=period.label, release_id=data.release_id,
         as_of=as_of, generated_at=generated_at, sections=sections), encoding="utf-8")
     xlsx_path = write_workbook(
-        directory / f"{stem}.xlsx", title=f"{TITLE}（{period.label}）",
+        directory / f"{stem}.xlsx", title=f"{d.TITLE}（{period.label}）",
         subtitle=f"统计期：{period.label}　数据版本：{data.release_id}　数据截至：{as_of}",
         sections=sections,
         definitions=[(i.id, i.name, data.values.loc[data.values["indicator_id"] == i.id, "unit"]

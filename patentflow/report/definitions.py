@@ -43,11 +43,19 @@ GROWTH_OF = {"CON-02": "CON-01"}
 """Growth rates over a base year and the flow they grow: a month report recomputes them from
 the flow's months up to the report month (the published year row runs to the release's as-of)."""
 
-CITY = reference.city().code
-CITY_NAME = reference.city().name_zh
-DISTRICTS: dict[str, str] = {region.code: region.name_zh for region in reference.districts()}
-"""The reporting districts and zones; names are read from the release's ``marts.dim_region``
-when it has them, these are the fallback."""
+_JURISDICTION = reference.jurisdiction_region()  # PATENTFLOW_JURISDICTION, default Jinan
+CITY = _JURISDICTION.code
+"""The reported total: the jurisdiction (the city for Jinan, the province for Shandong)."""
+CITY_NAME = _JURISDICTION.name_zh
+DISTRICTS: dict[str, str] = {region.code: region.name_zh
+                             for region in reference.children(CITY)}
+"""The regions one level below the total the report lists (a city's districts and zones, a
+province's cities); names are read from the release's ``marts.dim_region`` when it has them,
+these are the fallback."""
+TOTAL_LABEL = {2: "全省", 4: "全市"}.get(len(CITY), "全区")
+SUBREGION_UNIT = "市" if len(CITY) == 2 else "区县"
+SUBREGIONS = "各市" if len(CITY) == 2 else "各区县（功能区）"
+TITLE = f"{CITY_NAME}专利转化运用专项行动统计报告"
 
 KEY_CHAINS: dict[str, str] = {code: name for code, name in reference.industry_chains().items()
                               if code != "other"}
@@ -80,8 +88,8 @@ def breakdown_label(breakdown: str) -> str:
 
 
 Target = reference.Target
-TARGETS: list[Target] = [target for target in reference.targets() if target.region_code == CITY]
-"""The plan's goals for the reported total (``indicator_targets.csv``)."""
+TARGETS: list[Target] = list(reference.targets_for(CITY))
+"""The goals of the plan in force for the reported total (``indicator_targets.csv``)."""
 
 STATUS_MET = "达标"
 STATUS_ON_TRACK = "进度正常"

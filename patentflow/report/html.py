@@ -10,6 +10,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from patentflow.report.charts import render_svg
+from patentflow.report.definitions import CITY
 from patentflow.report.sections import Section
 from patentflow.report.tables import TEXT_KINDS, Table, format_number
 
@@ -113,7 +114,7 @@ def _table_view(table: Table) -> dict[str, Any]:
                        table.cell_kind(row, column_index), table.columns[column_index].header)
                  for column_index, value in enumerate(row)]
         row_id = table.row_ids[index] if index < len(table.row_ids) else ""
-        rows.append({"cells": cells, "id": row_id, "total": row_id == "3701"})
+        rows.append({"cells": cells, "id": row_id, "total": row_id == CITY})
     # prose may wrap, but not into a sliver beside columns that never wrap: at least a third of
     # its (workbook) width, in em
     headers = [{"text": breakable(c.header, HEADER_BREAKS),

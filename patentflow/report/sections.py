@@ -272,25 +272,30 @@ def districts_section(values: Values, period: ReportPeriod, names: dict[str, str
             for code in regions]
     columns = [Column("地区代码", "nowrap", 10), Column("地区", "nowrap", 22),
                *(_header(values, ind, _suffix(ind, period)) for ind in d.DISTRICT_COLUMNS)]
-    table = Table("各区县（功能区）主要指标", columns, rows, row_ids=regions)
+    table = Table(f"{d.SUBREGIONS}主要指标", columns, rows, row_ids=regions)
     districts = list(d.DISTRICTS)
+    unit = d.SUBREGION_UNIT
+    span = "本年累计" if period.kind == "month" else "全年"
     charts = [
-        BarChart("各区县高价值发明专利拥有量（期末）", f"件数（{values.unit('PAT-02')}）",
+        BarChart(f"各{unit}高价值发明专利拥有量（期末）", f"件数（{values.unit('PAT-02')}）",
                  [names.get(c, c) for c in districts],
                  [("高价值发明专利",
                    [_stock_or_ytd(values, period, "PAT-02", c) for c in districts])],
                  key="districts-pat02"),
-        BarChart(f"各区县技术合同成交额（{'本年累计' if period.kind == 'month' else '全年'}）",
+        BarChart(f"各{unit}技术合同成交额（{span}）",
                  f"成交额（{values.unit('CON-03')}）", [names.get(c, c) for c in districts],
                  [("技术合同成交额",
                    [_stock_or_ytd(values, period, "CON-03", c) for c in districts]),
                   ("其中涉专利", [_stock_or_ytd(values, period, "CON-01", c) for c in districts])],
                  key="districts-con03"),
     ]
-    notes = ["全市合计按全市口径去重计算，并非各区县之和；"
-             "济南市其他（3701开头但不属于13个区县）只计入全市。",
+    total = d.TOTAL_LABEL
+    notes = [f"{total}合计按{total}口径去重计算，并非各{d.SUBREGION_UNIT}之和；"
+             f"{d.CITY_NAME}其他（{d.CITY}开头但不属于{len(d.DISTRICTS)}个{d.SUBREGION_UNIT}）"
+             f"只计入{total}。",
              *definitions_for(d.DISTRICT_COLUMNS)]
-    return Section("districts", "三、分区县情况", [], [table], charts, notes, "分区县")
+    return Section("districts", f"三、分{d.SUBREGION_UNIT}情况", [], [table], charts, notes,
+                   f"分{d.SUBREGION_UNIT}")
 
 
 # ---- (4) industry chains ----------------------------------------------------------------------
@@ -302,7 +307,7 @@ def chains_section(values: Values, period: ReportPeriod) -> Section:
                                 for ind in d.CHAIN_COLUMNS)] for c in chains]
     columns = [Column("重点产业链", "nowrap", 24),
                *(_header(values, ind, _suffix(ind, period)) for ind in d.CHAIN_COLUMNS)]
-    table = Table("四大重点产业链专利转化情况（全市）", columns, rows, row_ids=chains)
+    table = Table(f"四大重点产业链专利转化情况（{d.TOTAL_LABEL}）", columns, rows, row_ids=chains)
     chart = BarChart("重点产业链高价值专利及在济产业化（期末）", f"件数（{values.unit('PAT-02')}）",
                      [d.KEY_CHAINS[c] for c in chains],
                      [(_name(ind), [_stock_or_ytd(values, period, ind, d.CITY,
@@ -332,7 +337,7 @@ def universities_section(values: Values, period: ReportPeriod) -> Section:
         den = None if row is None or is_missing(row["denominator"]) else row["denominator"]
         rows.append([ind, _name(ind), values.unit(ind), current, last, year_ago,
                      difference(current, year_ago), num, den])
-    table = Table("高校院所专利转化指标（全市）", [
+    table = Table(f"高校院所专利转化指标（{d.TOTAL_LABEL}）", [
         *ID_COLUMNS, UNIT_COLUMN, Column("本期", "unit"),
         Column("上月" if period.kind == "month" else "上年", "unit"),
         Column("上年同期", "unit"), Column("较上年同期增减", "unit", 16),
@@ -358,7 +363,7 @@ def finance_section(values: Values, period: ReportPeriod) -> Section:
     charts = [trend_chart(values, period, "FIN-01", "trend-fin01")]
     notes = ["FIN-03 为去重企业数，各月不可相加，本年累计仅在年度数据截至报告月末时列示。",
              "FIN-05 本年累计＝各月普惠笔数之和÷各月质押笔数之和，其环比、同比为百分点差。",
-             "FIN-08、FIN-09 仅有全市数据。",
+             f"FIN-08、FIN-09 仅有{d.TOTAL_LABEL}数据。",
              *definitions_for(d.FINANCE_INDICATORS)]
     return Section("finance", "六、知识产权金融", [], [table, cumulative], charts, notes,
                    "知识产权金融")
@@ -380,7 +385,7 @@ def revisions_section(values: Values, data: ReleaseData) -> Section:
     city_counts = city.groupby("indicator_id").size()
     by_indicator = Table("修订汇总（按指标）", [
         *ID_COLUMNS, Column("修订行数", "count", 10),
-        Column("其中全市合计行", "count", 14)],
+        Column(f"其中{d.TOTAL_LABEL}合计行", "count", 14)],
         [[i, _name(i) if i in d.INDICATORS else i, int(n), int(city_counts.get(i, 0))]
          for i, n in counts.items()])
     detail = pd.concat([city, frame.drop(city.index)]).head(MAX_REVISION_ROWS)
@@ -390,12 +395,12 @@ def revisions_section(values: Values, data: ReleaseData) -> Section:
              data.region_names.get(r.region_code, r.region_code), d.breakdown_label(r.breakdown),
              values.unit(r.indicator_id), _num(r.old_value), _num(r.new_value),
              _num(r.delta), change_names.get(r.change, r.change)] for r in detail.itertuples()]
-    details = Table(f"修订明细（全市合计行优先，最多{MAX_REVISION_ROWS}行）", [
+    details = Table(f"修订明细（{d.TOTAL_LABEL}合计行优先，最多{MAX_REVISION_ROWS}行）", [
         *ID_COLUMNS, Column("期间类型", "nowrap", 8),
         Column("期间起始", "nowrap", 12), Column("地区", "nowrap", 16), Column("细分", "text", 28),
         Column("单位", "nowrap", 8), Column("原值", "unit"), Column("新值", "unit"),
         Column("变化", "unit"), Column("类型", "nowrap", 8)], rows, unit_column=6, wide=True)
-    summary.append(f"共修订 {len(frame):,} 行，其中全市合计行 {len(city):,} 行。")
+    summary.append(f"共修订 {len(frame):,} 行，其中{d.TOTAL_LABEL}合计行 {len(city):,} 行。")
     notes = ["修订来自源系统对历史记录的更正：每次计算使用各记录的最新版本，"
              "历史期间的数值可能变化。"]
     return Section("revisions", "七、数据修订说明", summary, [by_indicator, details], [], notes,

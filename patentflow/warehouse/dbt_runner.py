@@ -138,9 +138,14 @@ def run_dbt_build(
     """
     import time
 
+    from patentflow.core.reference import jurisdiction_region
+
+    jurisdiction_region(settings.jurisdiction)  # an unlisted code fails before dbt starts
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     target_dir.mkdir(parents=True, exist_ok=True)
-    variables = {"as_of": as_of.isoformat(), "release_id": release_id, **(extra_vars or {})}
+    variables = {"as_of": as_of.isoformat(), "release_id": release_id,
+                 "jurisdiction": settings.jurisdiction,
+                 "high_value_criteria": list(settings.high_value_criteria), **(extra_vars or {})}
     command = [
         dbt_executable(), "build",
         "--project-dir", str(project_dir),

@@ -48,7 +48,7 @@ def quoted(codes: set[str]) -> re.Pattern[str]:
 
 
 def test_no_district_code_outside_the_regions_seed() -> None:
-    codes = {region.code for region in reference.districts()}
+    codes = {code for code in reference.hierarchy() if len(code) == 6}  # all of Shandong's
     pattern = re.compile(r"(?<!\d)(?:" + "|".join(sorted(codes)) + r")(?!\d)")
     assert occurrences(pattern, product_files()) == []
 

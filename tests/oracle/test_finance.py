@@ -161,4 +161,8 @@ def test_roadshows_are_city_rows_with_a_chain_breakdown():
     assert cell(values, "FIN-09", "year", "2025-01-01") == 150
     roadshow_rows = values[values.indicator_id.isin(["FIN-08", "FIN-09"])]
     assert set(roadshow_rows.region_code) == {"3701"}
-    assert set(values[values.indicator_id == "FIN-09"].breakdown) == {"all"}
+    # FIN-09 has FIN-08's chain breakdown (the spec was clarified, issue 12)
+    assert cell(values, "FIN-09", "year", "2025-01-01",
+                breakdown="industry_chain=other") == 30
+    assert cell(values, "FIN-09", "year", "2025-01-01",
+                breakdown="industry_chain=biomedicine") == 150 - 30

@@ -46,27 +46,32 @@ def dbt_env(warehouse: Path, project: Path) -> dict[str, str]:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
-def _build(directory: Path) -> BuiltFixture:
+def _build(directory: Path, jurisdiction: str | None = None) -> BuiltFixture:
+    """Build the fixture (with dbt's default jurisdiction unless one is given)."""
     project = copy_project(directory / "dbt_project")
     warehouse = build_raw_fixture(directory / "build.duckdb")
+    chosen = f", jurisdiction: '{jurisdiction}'" if jurisdiction else ""
     done = subprocess.run(
         [str(BIN / "dbt"), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-         "--vars", f"{{as_of: '{AS_OF}', release_id: '{RELEASE_ID}'}}"],
+         "--vars", f"{{as_of: '{AS_OF}', release_id: '{RELEASE_ID}'{chosen}}}"],
         cwd=project, env=dbt_env(warehouse, project), capture_output=True, text=True,
         timeout=900, check=False)
     assert done.returncode == 0, done.stdout[-6000:]
     return BuiltFixture(project, warehouse)
 
 
-def built_fixture(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> BuiltFixture:
-    """The session's build (``worker_id`` is pytest-xdist's; "master" without workers)."""
+def built_fixture(tmp_path_factory: pytest.TempPathFactory, worker_id: str,
+                  jurisdiction: str | None = None) -> BuiltFixture:
+    """The session's build (``worker_id`` is pytest-xdist's; "master" without workers), for
+    dbt's default jurisdiction or the one given (each built once per session)."""
     base = tmp_path_factory.getbasetemp()
     shared = base if worker_id == "master" else base.parent
-    directory = shared / "built_fixture"
-    with FileLock(str(shared / "built_fixture.lock")):
+    name = "built_fixture" + (f"_{jurisdiction}" if jurisdiction else "")
+    directory = shared / name
+    with FileLock(str(shared / f"{name}.lock")):
         if not (directory / "done").exists():
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir(parents=True)
-            _build(directory)
+            _build(directory, jurisdiction)
             (directory / "done").write_text("ok", encoding="utf-8")
     return BuiltFixture(directory / "dbt_project", directory / "build.duckdb")

@@ -1,5 +1,5 @@
-{#- Every (indicator, period, breakdown) has a row for the city and each of the 13 districts;
-    city-only indicators (FIN-08, FIN-09) have the city row only. Data-dependent breakdowns
+{#- Every (indicator, period, breakdown) has a row for the jurisdiction J and each region below
+    it in the hierarchy; total-only indicators (FIN-08, FIN-09) have J's row only. Data-dependent breakdowns
     (owner_uscc=) exist only where they have patents and are exempt. -#}
 {% test every_region_present(model) %}
 
@@ -11,6 +11,12 @@ catalogue as (
 
 ),
 
+reporting as (
+
+    select count(*) as region_count from {{ reporting_regions() }} as reporting
+
+),
+
 region_counts as (
 
     select
@@ -19,11 +25,12 @@ region_counts as (
         model_rows.period_start,
         model_rows.breakdown,
         count(distinct model_rows.region_code) as region_count,
-        max(case when catalogue.region_attribution = 'city only' then 1 else 14 end)
-            as expected_region_count
+        max(case when catalogue.region_attribution = 'city only' then 1
+            else reporting.region_count end) as expected_region_count
     from {{ model }} as model_rows
     inner join catalogue
         on catalogue.indicator_id = model_rows.indicator_id
+    cross join reporting
     where model_rows.breakdown not like 'owner_uscc=%'
     group by
         model_rows.indicator_id,

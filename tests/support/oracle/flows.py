@@ -144,9 +144,10 @@ def emit_finance(
         for roadshow in sources.roadshows:
             if period.contains(roadshow.event_date):
                 roadshow_count.add(CITY, [chain_breakdown(roadshow.industry_chain)])
-                signed.add(CITY, amount=roadshow.signed_amount_wan)
+                signed.add(CITY, [chain_breakdown(roadshow.industry_chain)],
+                           amount=roadshow.signed_amount_wan)
         sink.emit_counts("FIN-08", period, roadshow_count, chains, regions=(CITY,))
-        sink.emit_counts("FIN-09", period, signed, regions=(CITY,))
+        sink.emit_counts("FIN-09", period, signed, chains, regions=(CITY,))
 
 
 def _first(parties: tuple) -> object | None:

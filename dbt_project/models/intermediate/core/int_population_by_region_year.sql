@@ -10,7 +10,7 @@ population as (
 
 regions as (
 
-    select region_code from {{ ref('regions') }}
+    select region_code from {{ reporting_regions() }} as reporting
 
 ),
 

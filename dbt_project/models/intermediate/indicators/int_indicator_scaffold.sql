@@ -1,6 +1,6 @@
 -- One zero row per indicator x period x region x breakdown that must be published: the
--- indicator's period types, the city and the 13 districts (city only where the catalogue says
--- so), `all` plus the domain of each of its breakdown dimensions. Derived indicators (PAT-03,
+-- indicator's period types, the jurisdiction J and every region below it (J only where the
+-- catalogue says so), `all` plus the domain of each of its breakdown dimensions. Derived indicators (PAT-03,
 -- CON-02) get their rows from the indicators they derive from.
 with
 
@@ -19,7 +19,7 @@ periods as (
 
 regions as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ reporting_regions() }} as reporting
 
 ),
 
@@ -49,7 +49,7 @@ indicator_regions as (
     from catalogue
     inner join regions
         on catalogue.region_attribution <> 'city only'
-        or regions.kind = 'city'
+        or regions.region_code = '{{ jurisdiction_code() }}'
 
 ),
 

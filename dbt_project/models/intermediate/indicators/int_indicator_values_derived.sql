@@ -8,7 +8,7 @@ with
 base_values as (
 
     select * from {{ ref('int_indicator_values_unioned') }}
-    where region_code <> {{ city_remainder_code() }}
+    where region_code not like {{ remainder_prefix() }} || '%'
 
 ),
 

@@ -1,6 +1,6 @@
 -- All directly computed indicators, zero-filled over the scaffold, with rates finished:
 -- value = 100 x numerator / denominator, and a zero denominator gives value null with
--- numerator 0 and denominator 0. Also keeps the city-only remainder rows (region `city_only`)
+-- numerator 0 and denominator 0. Also keeps the remainder rows (region `rest:<code>`)
 -- and the data-dependent owner_uscc= rows, which indicator_values filters / passes through.
 with
 

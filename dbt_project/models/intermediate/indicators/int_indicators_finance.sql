@@ -71,13 +71,13 @@ flow_measures as (
     union all
 
     select
-        {{ measure_columns('FIN-08', 'event_date', "'3701'") }}
+        {{ measure_columns('FIN-08', 'event_date', jurisdiction_total()) }}
     from roadshows
 
     union all
 
     select
-        {{ measure_columns('FIN-08', 'event_date', "'3701'",
+        {{ measure_columns('FIN-08', 'event_date', jurisdiction_total(),
             breakdown="'industry_chain=' || industry_chain") }}
     from roadshows
     where industry_chain is not null
@@ -85,8 +85,16 @@ flow_measures as (
     union all
 
     select
-        {{ measure_columns('FIN-09', 'event_date', "'3701'", amount='signed_amount_wan') }}
+        {{ measure_columns('FIN-09', 'event_date', jurisdiction_total(), amount='signed_amount_wan') }}
     from roadshows
+
+    union all
+
+    select
+        {{ measure_columns('FIN-09', 'event_date', jurisdiction_total(), amount='signed_amount_wan',
+            breakdown="'industry_chain=' || industry_chain") }}
+    from roadshows
+    where industry_chain is not null
 
 ),
 

@@ -1,6 +1,7 @@
 -- PAT-01, PAT-02, PAT-04 at every reporting D: invention patents in force on D whose first
--- owner on D is a Jinan party, attributed to that owner's region. Patents are first counted per
--- (D, region, chain, party type, criteria) so the breakdown fan-out works on small groups.
+-- owner on D is a party of the jurisdiction, attributed to that owner's region. Patents are
+-- first counted per (D, region, chain, party type, criteria) so the breakdown fan-out works on
+-- small groups.
 -- PAT-03 is derived from PAT-02 in int_indicator_values_derived.
 {%- set counted_columns = [
     ('PAT-01', 'in_force_count'),
@@ -8,6 +9,13 @@
     ('PAT-04', 'industrialised_count'),
 ] %}
 {%- set criteria = ['sei', 'family', 'age', 'pledge', 'award'] %}
+{#- A province's own row judges PAT-04's counterparty against the province, every other row
+    against its city: the province row is summarised from its own measure set. -#}
+{%- set measure_sets = [('measures', counted_columns, criteria)] %}
+{%- if 2 in counterparty_scope_levels() %}
+    {%- do measure_sets.append(
+        ('province_measures', [('PAT-04', 'industrialised_in_jurisdiction_count')], [])) %}
+{%- endif %}
 with
 
 states as (
@@ -32,8 +40,12 @@ grouped as (
         meets_award_criterion,
         count(*) as in_force_count,
         sum(case when is_high_value then 1 else 0 end) as high_value_count,
+        -- PAT-04's counterparty: of the owner's city (city and district rows), of J (a
+        -- province's own row)
+        sum(case when is_high_value and has_city_conversion then 1 else 0 end)
+            as industrialised_count,
         sum(case when is_high_value and has_jinan_conversion then 1 else 0 end)
-            as industrialised_count
+            as industrialised_in_jurisdiction_count
     from states
     group by
         as_of_date,
@@ -48,9 +60,11 @@ grouped as (
 
 ),
 
-measures as (
+{%- for set_name, set_columns, set_criteria in measure_sets %}
 
-    {%- for indicator_id, column in counted_columns %}
+{{ set_name }} as (
+
+    {%- for indicator_id, column in set_columns %}
 
     select
         {{ measure_columns(indicator_id, 'as_of_date', 'region_code', amount=column) }}
@@ -70,11 +84,13 @@ measures as (
             breakdown="'party_type=' || party_type", amount=column) }}
     from grouped
     where party_type is not null
+    {%- if not loop.last or set_criteria %}
 
     union all
+    {%- endif %}
     {%- endfor %}
 
-    {%- for criterion in criteria %}
+    {%- for criterion in set_criteria %}
 
     select
         {{ measure_columns('PAT-02', 'as_of_date', 'region_code',
@@ -88,10 +104,20 @@ measures as (
     {%- endfor %}
 
 ),
+{%- endfor %}
 
 final as (
 
-    {{ summarise_measures('measures', 'at_end') }}
+    select * from ({{ summarise_measures('measures', 'at_end') }}) as summarised
+    where summarised.indicator_id <> 'PAT-04'
+        or {{ counterparty_scope_level('summarised.region_code') }} = 4
+    {%- if 2 in counterparty_scope_levels() %}
+
+    union all
+
+    select * from ({{ summarise_measures('province_measures', 'at_end') }}) as summarised
+    where {{ counterparty_scope_level('summarised.region_code') }} = 2
+    {%- endif %}
 
 )
 

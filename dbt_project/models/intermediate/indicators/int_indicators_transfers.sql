@@ -1,6 +1,7 @@
 -- TRN-01..03 and TRD-01..02: non-revoked TR01/EE01 events dated in the period, classified by
 -- the region and country of their first from_party and first to_party; breakdown by the
--- patent's IPC-derived chain (`other` for a patent not in the registry).
+-- patent's IPC-derived chain (`other` for a patent not in the registry). "Jinan" below reads
+-- "of the jurisdiction"; TRN-03's "from outside" is judged per row (indicators.md).
 with
 
 events as (
@@ -26,9 +27,9 @@ classified as (
         events.event_date,
         events.first_from_party_region_code as from_region_code,
         events.first_to_party_region_code as to_region_code,
-        coalesce({{ is_jinan_region('events.first_from_party_region_code') }}, false)
+        coalesce({{ is_jurisdiction_region('events.first_from_party_region_code') }}, false)
             as is_from_jinan,
-        coalesce({{ is_jinan_region('events.first_to_party_region_code') }}, false)
+        coalesce({{ is_jurisdiction_region('events.first_to_party_region_code') }}, false)
             as is_to_jinan,
         coalesce(events.first_from_party_country <> 'CN', false) as is_from_abroad,
         coalesce(events.first_to_party_country <> 'CN', false) as is_to_abroad,
@@ -51,11 +52,17 @@ counted as (
     from classified
     where event_code = 'EE01' and is_from_jinan
 
+    {%- for level in counterparty_scope_levels() %}
+
     union all
 
-    select event_date, to_region_code, industry_chain, 'TRN-03'
+    -- TRN-03 "from outside": outside the row's city, or the province on a province's own row
+    select event_date, to_region_code, industry_chain, 'TRN-03@{{ level }}'
     from classified
-    where is_to_jinan and not is_from_jinan
+    where is_to_jinan
+        and not coalesce(substr(from_region_code, 1, {{ level }})
+            = substr(to_region_code, 1, {{ level }}), false)
+    {%- endfor %}
 
     union all
 
@@ -71,14 +78,23 @@ counted as (
 
 ),
 
-measures as (
+{#- TRN-03 is summarised once per counterparty scope and each row keeps the scope it is judged
+    at (a province's own row: the province; every other row: its city). -#}
+{%- set measure_sets = [('measures', ['TRN-01', 'TRN-02', 'TRD-01', 'TRD-02'], none)] %}
+{%- for level in counterparty_scope_levels() %}
+    {%- do measure_sets.append(('trn_03_measures_' ~ level, ['TRN-03'], level)) %}
+{%- endfor %}
+{%- for set_name, indicator_ids, level in measure_sets %}
 
-    {%- for indicator_id in ['TRN-01', 'TRN-02', 'TRN-03', 'TRD-01', 'TRD-02'] %}
+{{ set_name }} as (
+
+    {%- for indicator_id in indicator_ids %}
+    {%- set counted_id = indicator_id ~ ('@' ~ level if indicator_id == 'TRN-03' else '') %}
 
     select
         {{ measure_columns(indicator_id, 'event_date', 'region_code') }}
     from counted
-    where indicator_id = '{{ indicator_id }}'
+    where indicator_id = '{{ counted_id }}'
 
     union all
 
@@ -86,7 +102,7 @@ measures as (
         {{ measure_columns(indicator_id, 'event_date', 'region_code',
             breakdown="'industry_chain=' || industry_chain") }}
     from counted
-    where indicator_id = '{{ indicator_id }}'
+    where indicator_id = '{{ counted_id }}'
     {%- if not loop.last %}
 
     union all
@@ -94,10 +110,18 @@ measures as (
     {%- endfor %}
 
 ),
+{%- endfor %}
 
 final as (
 
     {{ summarise_measures('measures', 'within') }}
+    {%- for level in counterparty_scope_levels() %}
+
+    union all
+
+    select * from ({{ summarise_measures('trn_03_measures_' ~ level, 'within') }}) as scoped
+    where {{ counterparty_scope_level('scoped.region_code') }} = {{ level }}
+    {%- endfor %}
 
 )
 

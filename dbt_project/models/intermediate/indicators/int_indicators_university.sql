@@ -136,7 +136,7 @@ uptakes_by_owner as (
         and (owners.valid_to is null or open_licence_uptakes.event_date < owners.valid_to)
     left join patents
         on patents.application_no = open_licence_uptakes.application_no
-    where {{ is_jinan_region('owners.first_owner_region_code') }}
+    where {{ is_jurisdiction_region('owners.first_owner_region_code') }}
         and owners.first_owner_party_type in {{ univ_inst_party_types() }}
 
 ),

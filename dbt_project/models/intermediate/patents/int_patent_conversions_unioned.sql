@@ -116,7 +116,7 @@ final as (
         conversion_kind,
         source_record_id,
         counterparty_region_code,
-        coalesce({{ is_jinan_region('counterparty_region_code') }}, false)
+        coalesce({{ is_jurisdiction_region('counterparty_region_code') }}, false)
             as is_jinan_counterparty
     from all_conversions
     where application_no is not null

@@ -34,6 +34,12 @@ conversions as (
 
 ),
 
+city_conversions as (
+
+    select * from {{ ref('int_patent_conversions_by_city') }}
+
+),
+
 pledge_loans as (
 
     select * from {{ ref('int_patent_pledge_loans_accumulated') }}
@@ -121,15 +127,15 @@ joined as (
         patents.first_applicant_uscc,
         patents.first_applicant_party_type,
         patents.first_applicant_region_code,
-        coalesce({{ is_jinan_region('owners.first_owner_region_code') }}, false)
+        coalesce({{ is_jurisdiction_region('owners.first_owner_region_code') }}, false)
             as first_owner_is_jinan,
         coalesce(
-            {{ is_jinan_region('owners.first_owner_region_code') }}
+            {{ is_jurisdiction_region('owners.first_owner_region_code') }}
             and owners.first_owner_party_type in {{ univ_inst_party_types() }},
             false
         ) as first_owner_is_jinan_univ_inst,
         coalesce(
-            {{ is_jinan_region('patents.first_applicant_region_code') }}
+            {{ is_jurisdiction_region('patents.first_applicant_region_code') }}
             and patents.first_applicant_party_type in {{ univ_inst_party_types() }},
             false
         ) as first_applicant_is_jinan_univ_inst,
@@ -144,6 +150,8 @@ joined as (
             as has_conversion,
         coalesce(conversions.first_jinan_converted_on <= in_force.as_of_date, false)
             as has_jinan_conversion,
+        coalesce(city_conversions.first_converted_on <= in_force.as_of_date, false)
+            as has_city_conversion,
         coalesce(patents.has_fiscal_funding, false) as has_fiscal_funding,
         coalesce(
             patents.first_granted_on
@@ -169,6 +177,9 @@ joined as (
         and (owners.valid_to is null or in_force.as_of_date < owners.valid_to)
     left join conversions
         on conversions.application_no = in_force.application_no
+    left join city_conversions
+        on city_conversions.application_no = in_force.application_no
+        and city_conversions.city_code = {{ counterparty_scope('owners.first_owner_region_code') }}
     left join pledge_loans
         on pledge_loans.application_no = in_force.application_no
     left join open_licence_state
@@ -185,13 +196,7 @@ final as (
 
     select
         joined.*,
-        (
-            meets_sei_criterion
-            or meets_family_criterion
-            or meets_age_criterion
-            or meets_pledge_criterion
-            or meets_award_criterion
-        ) as is_high_value
+        {{ meets_high_value_criteria() }} as is_high_value
     from joined
 
 )

@@ -1,10 +1,12 @@
--- Reporting regions (the city and its 13 districts) plus the members a party's own region code
--- can fall into besides them: a 3701xx code outside the 13 (city only), outside Jinan, unknown.
+-- Reporting regions of the jurisdiction J (J and every region below it in seeds/regions.csv)
+-- plus the members a party's own region code can fall into besides them: the remainder of a
+-- listed region with children (`rest:<code>`, a code below it that no listed child holds; it
+-- counts for that region and its ancestors only), outside J, unknown.
 with
 
-regions as (
+reporting as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ reporting_regions() }} as reporting
 
 ),
 
@@ -17,32 +19,36 @@ listed as (
         cast(name_en as varchar) as name_en,
         cast(kind as varchar) as region_kind,
         true as is_reporting_region,
-        region_code like '3701%' as is_in_jinan
-    from regions
+        true as is_in_jurisdiction
+    from reporting
+
+),
+
+remainders as (
+
+    select
+        {{ surrogate_key([remainder_prefix() ~ " || region_code"]) }} as region_key,
+        cast({{ remainder_prefix() }} || region_code as varchar) as region_code,
+        cast(name_zh || '（未列明区域）' as varchar) as name_zh,
+        cast(coalesce(name_en, name_zh) || ', outside its listed regions' as varchar) as name_en,
+        'remainder' as region_kind,
+        false as is_reporting_region,
+        true as is_in_jurisdiction
+    from reporting
+    where region_code in {{ parent_region_codes() }}
 
 ),
 
 extra_members as (
 
     select
-        {{ surrogate_key(["'city_only'"]) }} as region_key,
-        'city_only' as region_code,
-        '济南市其他' as name_zh,
-        'Jinan, outside the 13 listed districts (counts for the city only)' as name_en,
-        'city_only' as region_kind,
+        {{ surrogate_key(["'outside'"]) }} as region_key,
+        'outside' as region_code,
+        '辖区外' as name_zh,
+        'Outside the jurisdiction (other Chinese regions or abroad)' as name_en,
+        'outside' as region_kind,
         false as is_reporting_region,
-        true as is_in_jinan
-
-    union all
-
-    select
-        {{ surrogate_key(["'outside_jinan'"]) }},
-        'outside_jinan',
-        '济南市外',
-        'Outside Jinan (other Chinese regions or abroad)',
-        'outside',
-        false,
-        false
+        false as is_in_jurisdiction
 
     union all
 
@@ -60,6 +66,8 @@ extra_members as (
 final as (
 
     select * from listed
+    union all
+    select * from remainders
     union all
     select * from extra_members
 

@@ -1,6 +1,7 @@
 -- The published table: one row per indicator x period x region x breakdown (docs in
 -- ../shared/indicators.md), with units, the plan's targets on the matching city rows and the
--- release that publishes it. Only the city (3701) and the 13 districts are published.
+-- release that publishes it. Only the jurisdiction's reporting regions are published (J and every
+-- region below it in seeds/regions.csv; the remainder rows `rest:` are not).
 with
 
 direct_values as (
@@ -49,7 +50,7 @@ periods as (
 
 regions as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ reporting_regions() }} as reporting
 
 ),
 
