@@ -50,8 +50,7 @@ _READ = """
     from contributions as c
     join wanted as w
       on c.indicator_id = w.indicator_id and c.period_type = w.period_type
-     and c.period_start = cast(w.period_start as date) and c.region_code = w.region_code
-     and c.breakdown = w.breakdown
+     and c.period_start = cast(w.period_start as date) and c.breakdown = w.breakdown
     group by all
 """
 
@@ -118,9 +117,14 @@ class NoContributions(LookupError):
     """A release published before record contributions were stored: nothing to compare."""
 
 
+VALUE_FAMILY = ["indicator_id", "period_type", "period_start", "breakdown"]
+"""A value in every region: where a record that left one region's value may have entered."""
+
+
 def read_contributions(warehouse: Path, keys: pd.DataFrame) -> pd.DataFrame:
-    """The contributions of a release to the values at ``keys`` (``INDICATOR_KEY`` columns), one
-    row per (value key, role, record), with the record's lineage in that release.
+    """The contributions of a release to the values at ``keys`` in every region
+    (``VALUE_FAMILY``), one row per (value key, role, record), with the record's lineage in that
+    release.
 
     Raises ``NoContributions`` when the release has neither contributions relation.
     """
@@ -131,7 +135,7 @@ def read_contributions(warehouse: Path, keys: pd.DataFrame) -> pd.DataFrame:
             raise NoContributions(f"release {warehouse.parent.name} has no "
                                   f"{' or '.join(missing)} (published before contributions "
                                   "were stored)")
-        con.register("wanted", keys[INDICATOR_KEY].drop_duplicates())
+        con.register("wanted", keys[VALUE_FAMILY].drop_duplicates())
         return con.execute(_READ).df()
     finally:
         con.close()
@@ -167,8 +171,11 @@ def explain_revisions(old_warehouse: Path, new_warehouse: Path,
     if revisions.empty:
         return record_changes(empty_contributions(), empty_contributions())
     keys = revisions[INDICATOR_KEY]
-    return record_changes(read_contributions(old_warehouse, keys),
-                          read_contributions(new_warehouse, keys))
+    changes = record_changes(read_contributions(old_warehouse, keys),
+                             read_contributions(new_warehouse, keys))
+    # every region was compared (to see moves); keep the revisions' own records
+    wanted = keys.assign(period_start=pd.to_datetime(keys["period_start"])).drop_duplicates()
+    return changes.merge(wanted, on=INDICATOR_KEY)[CHANGE_COLUMNS]
 
 
 def summed_indicators() -> frozenset[str]:
