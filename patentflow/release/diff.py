@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from patentflow.core.settings import Settings
-from patentflow.release import record_diff
+from patentflow.release import contributions, record_diff
 from patentflow.release.registry import (
     INDICATOR_KEY,
     REVISION_COLUMNS,
@@ -195,7 +195,7 @@ def diff(settings: Settings, a: str, b: str, filters: DiffFilters | None = None,
         try:
             _attach_records(result, record_diff.explain_revisions(old_warehouse, new_warehouse,
                                                                   revisions))
-        except record_diff.NoContributions as missing:
+        except contributions.NoContributions as missing:
             result.notes.append(f"cannot explain: {missing}")
     return result
 
@@ -278,7 +278,7 @@ def is_missing(value: object) -> bool:
 
 
 def _side(record: dict, side: str) -> str:
-    return lineage_text(*(record[f"{side}_{column}"] for column in record_diff.LINEAGE))
+    return lineage_text(*(record[f"{side}_{column}"] for column in contributions.LINEAGE))
 
 
 def record_text(record: dict) -> str:

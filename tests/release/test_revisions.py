@@ -10,7 +10,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patentflow.release.record_diff import LINEAGE, RECORD_KEY, record_changes
+from patentflow.release.contributions import LINEAGE, RECORD_KEY
+from patentflow.release.record_diff import record_changes
 from patentflow.release.registry import INDICATOR_KEY, revisions_between
 from tests.support.properties import examples
 
