@@ -122,15 +122,12 @@ def write_workbook(path: Path, *, title: str, subtitle: str, sections: list[Sect
                    verification: list[Section] | None = None) -> Path:
     """The report's sections, the 指标说明 sheet, then the verification sheets."""
     workbook = Workbook(write_only=True)
-    for section in sections:
+    glossary = Section("definitions", "指标说明", tables=[Table(
+        "指标说明", DEFINITION_COLUMNS, [list(entry) for entry in definitions], plain=True)],
+        sheet="指标说明")
+    for section in [*sections, glossary, *(verification or [])]:
         _write_sheet(workbook, section.sheet or section.key, f"{title}　{section.title}",
                      subtitle, section.tables, [*section.summary, *section.footnotes])
-    glossary = Table("指标说明", DEFINITION_COLUMNS, [list(entry) for entry in definitions],
-                     plain=True)
-    _write_sheet(workbook, "指标说明", f"{title}　指标说明", subtitle, [glossary], [])
-    for section in verification or []:
-        _write_sheet(workbook, section.sheet, section.title, subtitle, section.tables,
-                     [*section.summary, *section.footnotes])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path

@@ -12,6 +12,9 @@ the revisions a statistics office meets between two releases:
   an addition) and a FIN-01 value revised in ``indicator_values`` with no record behind it
   (what drift between a value and its contributions looks like).
 
+A contract in Huaiyin, unchanged between A and B, has a key and a file name that read like
+formulas (for the workbook's verification sheets).
+
 Flows and rates are stored in ``marts.fct_indicator_contributions``; PAT-01 in the
 ``marts.fct_indicator_stock_contributions`` view over a table of period-end states, as the
 release has it. A third, older release has values but no contributions.
@@ -27,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from tests.support.published_home import _write_release
+from tests.support.published_home import INJECTION, _write_release
 
 RELEASE_OLD = "20250430-00000000"  # published before contributions were stored
 RELEASE_A = "20250531-aaaaaaaa"
@@ -48,6 +51,7 @@ RETURNS_FILE = ("reference_drop", "inventory_returns__20250615__returns_2025-06"
                 "inventory_returns_2025-06.csv")
 
 C1, C2, C3 = "2025370102000001", "2025370102000002", "2025370103000003"
+PLANTED_ORIGIN = "@contracts_2025-03.csv"
 E1, E2 = "EV-TR01-0001", "EV-TR01-0002"
 P1, P2, P4 = "202310000001.5", "202310000002.3", "202410000004.1"
 U1, U2 = "202010000010.7", "202010000011.5"
@@ -78,6 +82,8 @@ def contributions(release: str) -> tuple[list[tuple], list[tuple]]:
                REISSUE_FILE if b else CONTRACT_FILE, 2 if b else 5),
         *_flow("CON-01", MARCH, SHIZHONG, "contract", C3, 50.0,
                REISSUE_FILE if b else CONTRACT_FILE, 3 if b else 6),
+        *_flow("CON-01", MARCH, HUAIYIN, "contract", INJECTION, 10.0,
+               (*CONTRACT_FILE[:2], PLANTED_ORIGIN), 7),
         *([] if b else _flow("TRN-01", FEBRUARY, SHIZHONG, "legal_event", E1, 1.0, EVENTS_PAGE,
                              17)),
         *_flow("TRN-01", FEBRUARY, SHIZHONG, "legal_event", E2, 1.0, EVENTS_PAGE, 18),
@@ -134,8 +140,11 @@ def values_of(records: pd.DataFrame, drift: float = 0.0) -> pd.DataFrame:
     return frame
 
 
-def _add_contributions(directory: Path, flows: list[tuple], stocks: list[tuple]) -> None:
-    con = duckdb.connect(str(directory / "warehouse.duckdb"))
+def write_contributions(warehouse: Path, flows: list[tuple], stocks: list[tuple]) -> None:
+    """``marts.fct_indicator_contributions`` (``flows``: rows of ``COLUMNS``) and the
+    ``marts.fct_indicator_stock_contributions`` view (over a table of ``stocks``) in a release's
+    warehouse file."""
+    con = duckdb.connect(str(warehouse))
     try:
         for name, rows in (("fct_indicator_contributions", flows),
                            ("stock_states_fixture", stocks)):
@@ -162,7 +171,7 @@ def build_contribution_home(home: Path) -> Path:
         directory = _write_release(releases, release_id, values.assign(release_id=release_id),
                                    {"extra": {}})
         if release_id != RELEASE_OLD:
-            _add_contributions(directory, flows, stocks)
+            write_contributions(directory / "warehouse.duckdb", flows, stocks)
     os.symlink(RELEASE_B, releases / "current")
     with (releases / "releases.jsonl").open("w", encoding="utf-8") as handle:
         for release_id in (RELEASE_OLD, RELEASE_A, RELEASE_B):
