@@ -41,9 +41,10 @@ def resource_env(settings: Settings) -> dict[str, str]:
 
 def apply_resources(con: Any, settings: Settings | None = None) -> Any:
     """Bound an open connection's database by the settings; returns the connection."""
-    for name, value in resource_settings(settings or load_settings()).items():
-        # The setting names are the static keys above; values are bound parameters.
-        con.execute(f"SET {name} = ?", [value])
+    values = resource_settings(settings or load_settings())
+    con.execute("SET memory_limit = ?", [values["memory_limit"]])
+    con.execute("SET threads = ?", [values["threads"]])
+    con.execute("SET temp_directory = ?", [values["temp_directory"]])
     return con
 
 
