@@ -103,7 +103,7 @@ ENTITIES: dict[str, str] = {
 
 # The kinds of record a published value is made of (``record_kind`` of the contributions).
 RECORD_KINDS: dict[str, str] = {
-    "patent": "专利",
+    "patent": "专利著录信息",
     "legal_event": "专利法律事件",
     "contract": "技术合同",
     "pledge": "专利质押登记",

@@ -111,7 +111,7 @@ def load_records(warehouse: Path, period: ReportPeriod) -> pd.DataFrame | None:
 
 
 def sheet_name(code: str, name: str) -> str:
-    """``核查清单-370102历下区``: unique by the code, at most 31 characters, none Excel refuses."""
+    """``核查清单-<code><name>``: unique by the code, at most 31 characters, none Excel refuses."""
     clean = INVALID_SHEET_CHARACTERS.sub("", name if name != code else "")
     return f"{SHEET_PREFIX}-{code}{clean}"[:MAX_SHEET_NAME]
 

@@ -112,7 +112,7 @@ def test_a_sheet_lists_each_record_of_a_headline_figure_with_its_lineage(month):
     assert (contract["数据来源"], contract["批次"], contract["文件或接口"], contract["行号"]) == \
         ("技术合同文件", "tech_contracts__20250610__contracts_2025-03_r1",
          "contracts_2025-03_r1.csv", 2)
-    assert listed[1]["统计期"] == "2025-05" and listed[1]["记录类型"] == "专利"
+    assert listed[1]["统计期"] == "2025-05" and listed[1]["记录类型"] == "专利著录信息"
 
 
 def test_the_city_lists_every_record_and_a_rate_by_its_numerator_and_denominator(month):
