@@ -249,18 +249,23 @@ def rows_text(result: ReleaseDiff, limit: int = DEFAULT_LIMIT) -> str:
     if result.explained:
         lines = [f"largest {len(shown):,} of {len(result.rows):,} revisions, each with the records "
                  "that entered, left or changed amount:"]
+        by_value = dict(tuple(result.records.groupby(INDICATOR_KEY, sort=False)))
         for row in shown.to_dict("records"):
-            lines += ["", *_explained_revision(row, result.records)]
+            key = tuple(pd.Timestamp(row[c]) if c == "period_start" else row[c]
+                        for c in INDICATOR_KEY)
+            mine = by_value.get(key, result.records.iloc[0:0])
+            lines += ["", *_explained_revision(row, mine)]
     else:
         table = shown.assign(period_start=pd.to_datetime(shown["period_start"]).dt.date)
         lines = [f"largest {len(shown):,} of {len(result.rows):,} revisions:"]
         if len(shown):
             lines.append(table[REVISION_COLUMNS].to_string(index=False))
     if len(result.rows) > len(shown):
-        lines += ["" if result.explained else None,
-                  f"... {len(result.rows) - len(shown):,} more: --limit N to show more, "
-                  "--csv FILE for every row"]
-    return "\n".join(line for line in lines if line is not None)
+        if result.explained:
+            lines.append("")
+        lines.append(f"... {len(result.rows) - len(shown):,} more: --limit N to show more, "
+                     "--csv FILE for every row")
+    return "\n".join(lines)
 
 
 def lineage_text(source: object, batch_id: object, origin: object, row_number: object) -> str:
@@ -300,11 +305,8 @@ def record_text(record: dict) -> str:
     return f"{what}  {amount}{moved}  {where}"
 
 
-def _explained_revision(row: dict, records: pd.DataFrame) -> list[str]:
-    key = [row[column] for column in INDICATOR_KEY]
-    mine = records[(records["indicator_id"] == key[0]) & (records["period_type"] == key[1])
-                   & (records["period_start"] == pd.Timestamp(key[2]))
-                   & (records["region_code"] == key[3]) & (records["breakdown"] == key[4])]
+def _explained_revision(row: dict, mine: pd.DataFrame) -> list[str]:
+    """A revision's line, then its record changes (``mine``), at most RECORDS_PER_REVISION."""
     head = (f"{row['indicator_id']} {key_text(pd.Series(row))}: {_number(row['old_value'])} -> "
             f"{_number(row['new_value'])} ({_signed(row['delta'])}), {len(mine):,} record "
             f"change{'' if len(mine) == 1 else 's'}")
