@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from patentflow.core import reference
+from patentflow.core import duck, reference
 from patentflow.release.contributions import (
     LINEAGE,
     RECORD_KEY,
@@ -96,7 +95,7 @@ _COMPARE = """
 def record_changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """The contributions that differ between two releases (``CHANGE_COLUMNS``): entered, left,
     or another amount; largest absolute amount change first within each value."""
-    con = duckdb.connect()
+    con = duck.connect()
     try:
         con.register("old_contributions", old)
         con.register("new_contributions", new)
