@@ -19,11 +19,9 @@ from patentflow.report.period import ReportPeriod
 from patentflow.report.verification import sheet_name
 from tests.support.contribution_releases import (
     C2,
-    C3,
     CITY,
     HUAIYIN,
     LIXIA,
-    P1,
     P2,
     PLANTED_ORIGIN,
     RELEASE_OLD,
@@ -115,14 +113,19 @@ def test_a_sheet_lists_each_record_of_a_headline_figure_with_its_lineage(month):
     assert listed[1]["统计期"] == "2025-05" and listed[1]["记录类型"] == "专利著录信息"
 
 
-def test_the_city_lists_every_record_and_a_rate_by_its_numerator_and_denominator(month):
-    listed = records(month[sheet_name(CITY, d.CITY_NAME)])
-    keys = {(r["指标编号"], r["口径"], r["记录编号"]) for r in listed}
+def test_the_total_lists_only_its_own_records_and_reconciles_over_every_sheet(month):
+    """Each record is in the workbook once: the city's sheet lists what no district's sheet
+    lists (here UNI-03's, attributed to the city only), a rate by numerator and denominator."""
+    sheet = month[sheet_name(CITY, d.CITY_NAME)]
+    keys = {(r["指标编号"], r["口径"], r["记录编号"]) for r in records(sheet)}
 
-    assert {("CON-01", "数值", C3), ("PAT-01", "数值", P1), ("UNI-03", "分子", f"{U2}"),
-            ("UNI-03", "分母", U1), ("UNI-03", "分母", U2)} <= keys
-    assert [r["指标编号"] for r in listed] == sorted(
-        (r["指标编号"] for r in listed), key=d.VERIFICATION_INDICATORS.index)
+    assert keys == {("UNI-03", "分子", U1), ("UNI-03", "分子", U2), ("UNI-03", "分母", U1),
+                    ("UNI-03", "分母", U2)}
+    con01 = reconciliation(sheet)[("CON-01", "数值")]  # C2 (Lixia) + C3 (Shizhong) + Huaiyin's
+    assert (con01["记录数（条）"], con01["记录合计"], con01["发布值"], con01["核对"]) == \
+        (3, 120.0, 120.0, "一致")
+    notes = [row[0] for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    assert any("只计入全市的 4 条记录" in str(note) for note in notes)
 
 
 def test_each_figure_is_reconciled_with_the_published_value(month):
