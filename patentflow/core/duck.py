@@ -23,10 +23,8 @@ IN_MEMORY = ":memory:"
 def resource_settings(settings: Settings) -> dict[str, str]:
     """DuckDB setting name -> value, as ``SET`` and dbt-duckdb's profile ``settings`` take them.
 
-    The spill directory is created here: DuckDB creates only its last component, and only when
-    a query first spills, so a missing parent fails a large query (a Jinan-scale dbt test, a
-    release's stock contributions) half-way instead of letting it spill.
-    """
+    The spill directory is created here: DuckDB creates only its last level, so under a fresh
+    ``PATENTFLOW_HOME`` the first query that spills would fail instead of spilling."""
     settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
     return {
         "memory_limit": settings.duckdb.memory_limit,

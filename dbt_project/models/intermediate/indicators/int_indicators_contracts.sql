@@ -38,8 +38,7 @@ measures as (
 
     select
         {{ measure_columns('CON-01', 'registration_date', 'seller_region_code',
-            amount='turnover_wan',
-            **contract) }}
+            amount='turnover_wan', **contract) }}
     from classified
     where involves_patents
 
@@ -47,16 +46,14 @@ measures as (
 
     select
         {{ measure_columns('CON-03', 'registration_date', 'seller_region_code',
-            amount='turnover_wan',
-            **contract) }}
+            amount='turnover_wan', **contract) }}
     from classified
 
     union all
 
     select
         {{ measure_columns('CON-03', 'registration_date', 'seller_region_code',
-            breakdown="'contract_type=' || contract_category", amount='turnover_wan',
-            **contract) }}
+            breakdown="'contract_type=' || contract_category", amount='turnover_wan', **contract) }}
     from classified
     where contract_category is not null
 
@@ -64,24 +61,21 @@ measures as (
 
     select
         {{ measure_columns('CON-04', 'registration_date', 'seller_region_code',
-            amount='tech_transaction_wan',
-            **contract) }}
+            amount='tech_transaction_wan', **contract) }}
     from classified
 
     union all
 
     select
         {{ measure_columns('CON-05', 'registration_date', 'seller_region_code',
-            amount='turnover_wan',
-            **contract) }}
+            amount='turnover_wan', **contract) }}
     from classified
     where is_sold_by_univ_inst
 
     union all
 
     select
-        {{ measure_columns('CON-06', 'registration_date', 'seller_region_code',
-            **contract) }}
+        {{ measure_columns('CON-06', 'registration_date', 'seller_region_code', **contract) }}
     from classified
     where involves_patents
 

@@ -89,7 +89,8 @@ flow_measures as (
     union all
 
     select
-        {{ measure_columns('FIN-09', 'event_date', jurisdiction_total(), amount='signed_amount_wan', **roadshow) }}
+        {{ measure_columns('FIN-09', 'event_date', jurisdiction_total(),
+            amount='signed_amount_wan', **roadshow) }}
     from roadshows
 
     union all

@@ -7,32 +7,20 @@
 -- Who counts is decided once per patent and D (counts_in_* of fct_patent_monthly_snapshot, the
 -- rules of macros/indicator_stock_rules.sql), the same columns the published values are summed
 -- from; which breakdowns and regions exist is decided by the published rows themselves.
-{%- set rules = stock_indicator_rules() %}
+-- No import CTEs for the snapshot and its dimensions: each rule's branch reads them itself, so
+-- a query for one row (patentflow explain) prunes to that indicator and date, and nothing read
+-- more than once is materialised (a CTE read by every branch would be); every CTE is read once.
+{%- set rules = [] %}
+{%- for rule in stock_indicator_rules() %}
+    {%- if rule.scope is not defined or rule.scope in counterparty_scope_levels() %}
+        {%- do rules.append(rule) %}
+    {%- endif %}
+{%- endfor %}
 {%- set indicators = [] %}
 {%- for rule in rules %}{% for indicator, role in rule.feeds %}
     {%- if indicator not in indicators %}{% do indicators.append(indicator) %}{% endif %}
 {%- endfor %}{% endfor %}
-{%- set breakdown_columns = ['period_end', 'application_no', 'latest_return_entered_date',
-    'indicator_id', 'role', 'record_kind', 'scope_level', 'party_region_code'] %}
 with
-
-snapshot as (
-
-    select * from {{ ref('fct_patent_monthly_snapshot') }}
-
-),
-
-patents as (
-
-    select * from {{ ref('dim_patent') }}
-
-),
-
-inventory_returns as (
-
-    select * from {{ ref('fct_inventory_returns') }}
-
-),
 
 published as (
 
@@ -48,6 +36,31 @@ published as (
 
 ),
 
+{#- the kinds of breakdown each indicator is published with: `all`, a dimension, or each
+    criterion= of PAT-02 and PAT-03 on its own -#}
+breakdown_kinds as (
+
+    select distinct
+        indicator_id,
+        case
+            when breakdown like 'criterion=%' then breakdown
+            else split_part(breakdown, '=', 1)
+        end as breakdown_kind
+    from published
+
+),
+
+region_levels as (
+
+    {%- for size in region_levels() %}
+    select {{ size }} as region_length
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
 counted as (
 
     {%- for rule in rules %}
@@ -55,28 +68,46 @@ counted as (
     {%- for indicator, role in rule.feeds %}
 
     select
-        snapshot_date as period_end,
-        application_no,
-        latest_return_entered_date,
+        snapshot.snapshot_date as period_end,
         '{{ indicator }}' as indicator_id,
         '{{ role }}' as role,
         '{{ rule.record }}' as record_kind,
         {{ rule.scope or 'cast(null as integer)' }} as scope_level,
         {%- if rule.party == 'applicant' %}
-        first_applicant_region_code as party_region_code,
+        snapshot.first_applicant_region_code as party_region_code,
         cast(null as varchar) as party_type,
-        first_applicant_uscc as owner_uscc,
+        snapshot.first_applicant_uscc as owner_uscc,
         {%- else %}
-        first_owner_region_code as party_region_code,
-        first_owner_party_type as party_type,
+        snapshot.first_owner_region_code as party_region_code,
+        snapshot.first_owner_party_type as party_type,
         cast(null as varchar) as owner_uscc,
         {%- endif %}
-        industry_chain,
+        snapshot.industry_chain,
         {%- for criterion in high_value_criterion_codes() %}
-        meets_{{ criterion }}_criterion{{ ',' if not loop.last }}
+        snapshot.meets_{{ criterion }}_criterion,
         {%- endfor %}
-    from snapshot
-    where {{ rule.flag }}
+        {%- if rule.record == 'inventory_return' %}
+        snapshot.application_no || '|' || cast(snapshot.latest_return_entered_date as varchar)
+            as record_key,
+        inventory_returns.source_system as source,
+        inventory_returns.batch_id,
+        inventory_returns.origin,
+        inventory_returns.batch_row_number as row_number
+    from {{ ref('fct_patent_monthly_snapshot') }} as snapshot
+    left join {{ ref('fct_inventory_returns') }} as inventory_returns
+        on inventory_returns.application_no = snapshot.application_no
+        and inventory_returns.entered_date = snapshot.latest_return_entered_date
+        {%- else %}
+        snapshot.application_no as record_key,
+        patents.source_system as source,
+        patents.batch_id,
+        patents.origin,
+        patents.batch_row_number as row_number
+    from {{ ref('fct_patent_monthly_snapshot') }} as snapshot
+    left join {{ ref('dim_patent') }} as patents
+        on patents.application_no = snapshot.application_no
+        {%- endif %}
+    where snapshot.{{ rule.flag }}
     {%- if not (outer.last and loop.last) %}
 
     union all
@@ -86,54 +117,27 @@ counted as (
 
 ),
 
-{#- every breakdown a patent can fall in; the published rows say which an indicator has -#}
-breakdowns as (
-
-    select {{ breakdown_columns | join(', ') }}, 'all' as breakdown
-    from counted
-
-    union all
-
-    select {{ breakdown_columns | join(', ') }}, 'industry_chain=' || industry_chain
-    from counted
-
-    union all
-
-    select {{ breakdown_columns | join(', ') }}, 'party_type=' || party_type
-    from counted
-    where party_type is not null
-
-    union all
-
-    select {{ breakdown_columns | join(', ') }}, 'owner_uscc=' || owner_uscc
-    from counted
-    where owner_uscc is not null
-    {%- for criterion in high_value_criterion_codes() %}
-
-    union all
-
-    select {{ breakdown_columns | join(', ') }}, 'criterion={{ criterion }}'
-    from counted
-    where meets_{{ criterion }}_criterion
-    {%- endfor %}
-
-),
-
-{#- a party's region code lies in every published region that is a prefix of it -#}
 regional as (
 
-    {%- for size in region_levels() %}
-
     select
-        breakdowns.*,
-        substr(breakdowns.party_region_code, 1, {{ size }}) as region_code
-    from breakdowns
-    where length(breakdowns.party_region_code) >= {{ size }}
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-    {%- endfor %}
+        counted.*,
+        case breakdown_kinds.breakdown_kind
+            when 'all' then 'all'
+            when 'industry_chain' then 'industry_chain=' || counted.industry_chain
+            when 'party_type' then 'party_type=' || counted.party_type
+            when 'owner_uscc' then 'owner_uscc=' || counted.owner_uscc
+            {%- for criterion in high_value_criterion_codes() %}
+            when 'criterion={{ criterion }}' then case
+                when counted.meets_{{ criterion }}_criterion then 'criterion={{ criterion }}'
+            end
+            {%- endfor %}
+        end as breakdown,
+        substr(counted.party_region_code, 1, region_levels.region_length) as region_code
+    from counted
+    inner join breakdown_kinds
+        on breakdown_kinds.indicator_id = counted.indicator_id
+    inner join region_levels
+        on length(counted.party_region_code) >= region_levels.region_length
 
 ),
 
@@ -147,51 +151,18 @@ final as (
         cast(published.breakdown as varchar) as breakdown,
         cast(regional.role as varchar) as role,
         cast(regional.record_kind as varchar) as record_kind,
-        cast(
-            case
-                when regional.record_kind = 'inventory_return'
-                    then regional.application_no || '|'
-                        || cast(regional.latest_return_entered_date as varchar)
-                else regional.application_no
-            end as varchar
-        ) as record_key,
+        cast(regional.record_key as varchar) as record_key,
         cast(1 as double precision) as amount,
-        cast(
-            case
-                when regional.record_kind = 'inventory_return' then inventory_returns.source_system
-                else patents.source_system
-            end as varchar
-        ) as source,
-        cast(
-            case
-                when regional.record_kind = 'inventory_return' then inventory_returns.batch_id
-                else patents.batch_id
-            end as varchar
-        ) as batch_id,
-        cast(
-            case
-                when regional.record_kind = 'inventory_return' then inventory_returns.origin
-                else patents.origin
-            end as varchar
-        ) as origin,
-        cast(
-            case
-                when regional.record_kind = 'inventory_return'
-                    then inventory_returns.batch_row_number
-                else patents.batch_row_number
-            end as bigint
-        ) as row_number
+        cast(regional.source as varchar) as source,
+        cast(regional.batch_id as varchar) as batch_id,
+        cast(regional.origin as varchar) as origin,
+        cast(regional.row_number as bigint) as row_number
     from regional
     inner join published
         on published.indicator_id = regional.indicator_id
         and published.period_end = regional.period_end
         and published.region_code = regional.region_code
         and published.breakdown = regional.breakdown
-    left join patents
-        on patents.application_no = regional.application_no
-    left join inventory_returns
-        on inventory_returns.application_no = regional.application_no
-        and inventory_returns.entered_date = regional.latest_return_entered_date
     where regional.scope_level is null
         or regional.scope_level = {{ counterparty_scope_level('published.region_code') }}
 
