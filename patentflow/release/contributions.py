@@ -29,15 +29,18 @@ VALUE_FAMILY = ["indicator_id", "period_type", "period_start", "breakdown"]
 """A value in every region (readers take all regions of the values they want)."""
 
 # Each relation holds one row per (value key, role, record) (tested by dbt). The stored table
-# is joined with the wanted keys directly.
-_READ_STORED = """
+# is joined with the wanted keys directly. (The template is filled at import with the two
+# constant relation names, never with data.)
+_JOINED = """
     select c.indicator_id, c.period_type, c.period_start, c.region_code, c.breakdown, c.role,
            c.record_kind, c.record_key, c.amount, c.source, c.batch_id, c.origin, c.row_number
-    from marts.fct_indicator_contributions as c
+    from {relation} as c
     join wanted as w
       on c.indicator_id = w.indicator_id and c.period_type = w.period_type
      and c.period_start = cast(w.period_start as date) and c.breakdown = w.breakdown
 """
+_READ_STORED = _JOINED.format(relation=CONTRIBUTIONS)
+_READ_VIEW_JOINED = _JOINED.format(relation=STOCK_CONTRIBUTIONS)
 _STORED_ROLES = """
     select distinct indicator_id, role from marts.fct_indicator_contributions
     where list_contains(?::varchar[], indicator_id)
@@ -53,6 +56,10 @@ _READ_VIEW = """
     where c.period_type = ? and c.period_start = ?::date and c.breakdown = ?
       and list_contains(?::varchar[], c.indicator_id)
 """
+VIEW_QUERIES_AT_MOST = 4
+"""Up to this many (period, breakdown) groups the view is read one group at a time, each filter
+pushed into it (seconds each at Jinan scale); beyond, one join computes it once (tens of
+seconds), which a diff of many revised periods needs."""
 TWO_PART_METHODS = frozenset({"percent", "per_10k", "growth"})
 """Value methods whose contributions are a numerator's and a denominator's records."""
 
@@ -88,16 +95,25 @@ def read_contributions(warehouse: Path, keys: pd.DataFrame) -> pd.DataFrame:
         frames = [con.execute(_READ_STORED).df()]
         in_view = wanted[wanted["indicator_id"].isin(
             _in_view(con, sorted(set(wanted["indicator_id"]))))]
-        for (period_type, start, breakdown), group in in_view.groupby(
-                ["period_type", "period_start", "breakdown"]):
-            found = con.execute(_READ_VIEW, [period_type, start.date(), breakdown,
-                                             sorted(set(group["indicator_id"]))]).df()
-            found["period_start"] = pd.to_datetime(found["period_start"])
-            frames.append(found.merge(group[VALUE_FAMILY], on=VALUE_FAMILY))
+        frames += _view_records(con, in_view)
     finally:
         con.close()
     frames = [frame for frame in frames if len(frame)]
     return pd.concat(frames, ignore_index=True) if frames else empty_contributions()
+
+
+def _view_records(con: Any, wanted: pd.DataFrame) -> list[pd.DataFrame]:
+    groups = wanted.groupby(["period_type", "period_start", "breakdown"])
+    if groups.ngroups > VIEW_QUERIES_AT_MOST:
+        con.register("wanted", wanted)
+        return [con.execute(_READ_VIEW_JOINED).df()]
+    frames = []
+    for (period_type, start, breakdown), group in groups:
+        found = con.execute(_READ_VIEW, [period_type, start.date(), breakdown,
+                                         sorted(set(group["indicator_id"]))]).df()
+        found["period_start"] = pd.to_datetime(found["period_start"])
+        frames.append(found.merge(group[VALUE_FAMILY], on=VALUE_FAMILY))
+    return frames
 
 
 def _in_view(con: Any, indicators: list[str]) -> set[str]:

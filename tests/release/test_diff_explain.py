@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 
+import pandas as pd
 import pytest
 
 from patentflow.cli import main
 from patentflow.core.settings import Settings
+from patentflow.release import contributions
 from patentflow.release import diff as release_diff
 from tests.support.contribution_releases import (
     C1,
@@ -218,3 +220,17 @@ def test_without_explain_the_diff_is_unchanged(cli_home, capsys, tmp_path):
         assert next(csv.reader(handle)) == ["indicator_id", "period_type", "period_start",
                                             "region_code", "breakdown", "old_value",
                                             "new_value", "delta", "change"]
+
+
+def test_the_stock_view_read_in_one_join_gives_the_same_records(home, explained, monkeypatch):
+    """Many revised periods read the stock view in one join instead of one query per period
+    and breakdown (``VIEW_QUERIES_AT_MOST``); the records are the same."""
+    monkeypatch.setattr(contributions, "VIEW_QUERIES_AT_MOST", 0)
+    settings = Settings(home=home, drop_dir=home / "drop")
+    joined = release_diff.diff(settings, RELEASE_A, RELEASE_B, explain=True)
+
+    def ordered(frame):
+        return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+    assert len(joined.records) == len(explained.records) == 19
+    pd.testing.assert_frame_equal(ordered(joined.records), ordered(explained.records))
