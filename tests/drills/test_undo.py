@@ -134,13 +134,13 @@ def test_the_release_records_what_was_set_aside_and_why(homes) -> None:
 
 
 def test_diff_explain_traces_the_undone_reissue_to_its_rows(homes, tmp_path) -> None:
-    """The mistaken release against the fixed one, record by record: the wrong re-issue's five
-    contracts (50,000 万元 each) leave CON-01 or fall back to their own file's amounts, with the
-    re-issue's rows as their old lineage; every revised count or sum is accounted for by its
-    records (nothing unexplained)."""
+    """The mistaken release against the fixed one, record by record, for the contract
+    indicators: the wrong re-issue's five contracts (50,000 万元 each) leave CON-01 or fall back
+    to their own file's amounts, with the re-issue's rows as their old lineage; every revised
+    count or sum is accounted for by its records (nothing unexplained)."""
     target = tmp_path / "explained.csv"
     out = cli(homes["home"], "diff", homes["wrong_release"], "current", "--explain",
-              "--limit", "3", "--csv", str(target))
+              "--indicator", "CON", "--limit", "3", "--csv", str(target))
     with target.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
 
