@@ -44,6 +44,10 @@ def airflow_env(settings: Settings, extra: Mapping[str, str] | None = None) -> d
         "AIRFLOW__CORE__EXECUTOR": env.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
         "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM", "4"),
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # Whichever runs first in a home (`make run` or `make up`) registers the DAGs unpaused,
+        # so that `make up` after `make run` finds its schedules running.
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": env.get(
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": env.get(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{airflow_home / 'airflow.db'}"
         ),
@@ -91,8 +95,8 @@ def prepare(settings: Settings, env: Mapping[str, str], log_file: Path) -> None:
 # Beijing time (``airflow backfill create --from-date 2025-06-01`` means 00:00 in Beijing, as
 # the schedules do), the metadata DB and the log folder. Secrets stay in the environment.
 CLI_CONFIG = (("core", "dags_folder"), ("core", "load_examples"), ("core", "default_timezone"),
-              ("core", "executor"), ("database", "sql_alchemy_conn"),
-              ("logging", "base_log_folder"))
+              ("core", "dags_are_paused_at_creation"), ("core", "executor"),
+              ("database", "sql_alchemy_conn"), ("logging", "base_log_folder"))
 
 
 def write_cli_config(path: Path, env: Mapping[str, str]) -> None:
