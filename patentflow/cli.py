@@ -192,7 +192,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     try:
         filters = diff.DiffFilters.parse(args.indicator, args.region, args.period)
-        result = diff.diff(load_settings(), args.release_a, args.release_b, filters)
+        result = diff.diff(load_settings(), args.release_a, args.release_b, filters,
+                           explain=args.explain)
     except diff.BadFilter as bad:
         print(f"patentflow diff: {bad}", file=sys.stderr)
         return 2
@@ -202,7 +203,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     print(diff.diff_text(result, args.limit))
     if args.csv:
         rows = diff.write_csv(result, Path(args.csv))
-        print(f"all {rows:,} revisions written to {args.csv}")
+        what = "rows (one per record change)" if result.explained else "revisions"
+        print(f"all {rows:,} {what} written to {args.csv}")
     return 0
 
 
@@ -402,7 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only rows in YYYY (year, its quarters and months), YYYY-Qn or YYYY-MM")
     diff.add_argument("--limit", type=_non_negative, default=20,
                       help="how many of the largest revisions to print (default 20)")
-    diff.add_argument("--csv", metavar="FILE", help="write every (filtered) revision to FILE")
+    diff.add_argument("--csv", metavar="FILE", help="write every (filtered) revision to FILE "
+                      "(with --explain: one row per record change)")
+    diff.add_argument("--explain", action="store_true",
+                      help="under each revision, the records that entered, left or changed "
+                           "amount between the releases, with their lineage")
     diff.set_defaults(handler=_cmd_diff)
 
     explain = commands.add_parser(

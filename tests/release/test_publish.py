@@ -19,6 +19,7 @@ from patentflow.release import diff
 from patentflow.release.publish import GateFailed, ReleaseExists, publish_release
 from patentflow.release.registry import (
     NoCurrentRelease,
+    baseline_release,
     current_release,
     diff_releases,
     list_releases,
@@ -345,6 +346,30 @@ def test_current_moves_forward_only_in_data_time(tmp_path: Path, passing_gate: G
 
     rollback(settings, "day-1201")
     assert "current: day-1201 — made current by rollback at" in releases_text(settings)
+
+
+def test_a_build_is_compared_with_the_release_of_its_day_or_the_one_before_never_later(
+        tmp_path: Path, passing_gate: GateResult) -> None:
+    """The gate's row-count baseline: a backfilled day is not held against a later current
+    release, whose extra periods would read as a drop and block it."""
+    settings = make_settings(tmp_path / "home")
+    assert baseline_release(settings, "2026-12-02T00:00:00+08:00") is None  # nothing yet
+    publish_for(settings, "day-1128", passing_gate, "2026-11-28T00:00:00+08:00",
+                "2026-11-29T00:00:00+08:00")
+    publish_for(settings, "day-1201", passing_gate, "2026-12-01T00:00:00+08:00",
+                "2026-12-02T00:00:00+08:00")
+
+    def baseline(end: str) -> str | None:
+        found = baseline_release(settings, end)
+        return found.release_id if found else None
+
+    assert baseline("2026-12-03T00:00:00+08:00") == "day-1201"  # the next day: current
+    assert baseline("2026-12-02T00:00:00+08:00") == "day-1201"  # a rerun of the current day
+    assert baseline("2026-11-30T00:00:00+08:00") == "day-1128"  # a backfilled day in between
+    assert baseline("2026-11-20T00:00:00+08:00") is None  # before every release
+    publish_for(settings, "day-1128-rerun", passing_gate, "2026-11-28T00:00:00+08:00",
+                "2026-11-29T00:00:00+08:00")
+    assert baseline("2026-11-29T00:00:00+08:00") == "day-1128-rerun"  # newest of the day
 
 
 def test_a_retried_publication_after_a_crash_records_itself_and_respects_current(
