@@ -19,11 +19,12 @@ from devtools.sandbox.timeline import ORD_2019, Clock
 
 RawDrop = tuple[str, str, list[dict], str, int]
 Planted = list[dict[str, str]]
-_ORD_2026 = date(2026, 1, 1).toordinal()
 # The one reference snapshot that carries the planted invalid rows (delivered 2025-01-01).
 INVALID_SNAPSHOT = date(2024, 12, 31).toordinal()
-_CATEGORY_WEIGHTS_BEFORE_2026 = (30, 8, 0, 8, 48)
-_CATEGORY_WEIGHTS_FROM_2026 = (30, 5, 6, 8, 48)
+# 技术许可 exists from its valid_from in the contract-type seed (the 2026-01-23 measures) on.
+_LICENCE_FROM = vocab.category_valid_from()["技术许可"].toordinal()
+_CATEGORY_WEIGHTS_BEFORE_LICENCE = (30, 8, 0, 8, 48)
+_CATEGORY_WEIGHTS_WITH_LICENCE = (30, 5, 6, 8, 48)
 _EXTRA_VALUES = {"备注": "", "经办人": "张三", "登记机构": "济南市技术市场服务中心"}
 _INVALID_CONTRACT_DEFECTS = ("bad_date", "unknown_category", "negative_amount",
                              "tech_above_turnover", "unknown_status", "unparseable_date")
@@ -172,8 +173,8 @@ class ContractWriter:
         rng, clock = self.rng, self.clock
         last_day = min(_Months.end(year, month), clock.as_of_ord)
         registered = rng.randint(date(year, month, 1).toordinal(), last_day)
-        weights = _CATEGORY_WEIGHTS_FROM_2026 if registered >= _ORD_2026 \
-            else _CATEGORY_WEIGHTS_BEFORE_2026
+        weights = _CATEGORY_WEIGHTS_WITH_LICENCE if registered >= _LICENCE_FROM \
+            else _CATEGORY_WEIGHTS_BEFORE_LICENCE
         category = rng.choices(vocab.CONTRACT_CATEGORIES, weights)[0]
         seller = self._seller()
         buyer_draw = rng.random()

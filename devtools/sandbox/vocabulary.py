@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+from datetime import date
 from pathlib import Path
 
 # The project's own copies of the shared reference data (the dbt seeds, identical to
@@ -167,3 +168,10 @@ def load_chains() -> list[str]:
     """Chain codes of the shared chain list (``other`` included)."""
     with (REFERENCE_DIR / "industry_chains.csv").open(encoding="utf-8") as handle:
         return [row["industry_chain"] for row in csv.DictReader(handle)]
+
+
+def category_valid_from() -> dict[str, date]:
+    """合同类别 -> first registration date it may carry, for the versioned ones of the seed."""
+    with (REFERENCE_DIR / "contract_types.csv").open(encoding="utf-8") as handle:
+        return {row["contract_category"]: date.fromisoformat(row["valid_from"])
+                for row in csv.DictReader(handle) if row["valid_from"]}
