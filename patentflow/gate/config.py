@@ -34,6 +34,13 @@ class GateConfig:
     additive_ratio_indicators: list[str]
     region_code_columns: dict[str, dict[str, list[str]]]
     suites: list[dict[str, Any]] = field(default_factory=list)
+    # Listed regions of J with listed children -> those children (J -> its cities or districts,
+    # for a province each city -> its districts): the rows that add up.
+    region_children: dict[str, list[str]] = field(default_factory=dict)
+
+    def nearest_listed(self, code: str) -> str:
+        """The listed region a code of J counts for (its nearest listed ancestor)."""
+        return reference.resolve_region(code, self.city_code) or self.city_code
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds[name])
@@ -60,6 +67,9 @@ def load_gate_config(directory: Path | None = None) -> GateConfig:
         public_schemas=dict(raw["public_schemas"]),
         districts=[region.code for region in reference.districts()],
         city_code=reference.city().code,
+        region_children={region.code: [child.code for child in reference.children(region.code)]
+                         for region in reference.regions()
+                         if reference.children(region.code)},
         city_only_indicators=[i.id for i in catalogue if i.total_only],
         # growth rates may be negative or above 100: excluded from the 0..100 rate check
         growth_indicators=[i.id for i in catalogue if i.is_growth],
