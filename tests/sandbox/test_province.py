@@ -11,12 +11,16 @@ from collections import Counter
 from datetime import date
 
 import pytest
+import requests
 
 from devtools.sandbox import vocabulary as vocab
 from devtools.sandbox.generator import Dataset, generate_dataset
 from devtools.sandbox.parties import build_party_pool
+from devtools.sandbox.runtime import read_params
 from devtools.sandbox.territory import territory
 from patentflow.core import reference
+from patentflow.core.settings import load_settings
+from patentflow.orchestration import local_run
 from tests.support.paths import REPO
 
 AS_OF = date(2025, 6, 30)
@@ -129,3 +133,22 @@ def test_the_sandbox_command_refuses_a_jurisdiction_it_cannot_generate(code: str
     assert done.returncode == 2
     assert "argument --jurisdiction: " in done.stderr and repr(code) in done.stderr
     assert not (tmp_path / "drop").exists()
+
+
+def test_the_run_starts_the_sandbox_for_its_jurisdiction(tmp_path) -> None:
+    """What ``patentflow run --jurisdiction 37`` does first: the sandbox it starts serves (and
+    records, for the oracle) the province's data, not Jinan's."""
+    settings = load_settings({"PATENTFLOW_HOME": str(tmp_path), "PATENTFLOW_JURISDICTION": "37"})
+    sources = local_run.start_sandbox(settings, AS_OF, local_run.SandboxOptions(scale=0.005))
+    try:
+        assert read_params(settings.home).jurisdiction == "37"
+        served = requests.get(sources["PATENTFLOW_PATENT_API_URL"] + "/v1/patents",
+                              params={"limit": 1000}, timeout=30, headers={
+                                  "Authorization": "Bearer " + sources[
+                                      "PATENTFLOW_PATENT_API_TOKEN"]}).json()["items"]
+    finally:
+        local_run.stop_sandbox(settings)
+    cities = first_applicant_cities({"patents": served})
+    assert len(set(cities) - {"outside"}) >= 12  # the first page alone spans the province
+    largest = [code for code, _ in cities.most_common() if code != "outside"][:2]
+    assert set(largest) == {"3701", "3702"}
