@@ -24,6 +24,7 @@ from patentflow.warehouse.catalog import (
 INDICATOR_VALUES = "marts.indicator_values"
 SUITE = "computed.indicator_values"
 MAX_EXAMPLES = 10
+CITY_CODE_LENGTH = 4  # GB/T 2260: 2 digits a province, 4 a city, 6 a county-level region
 
 
 def _indicator_frame(con: duckdb.DuckDBPyConnection, columns: list[str]) -> pd.DataFrame:
@@ -119,6 +120,11 @@ def check_district_sums(con: duckdb.DuckDBPyConnection, config: GateConfig) -> C
             columns={"region_code": "parent"}).groupby(["parent", *keys])["amount"].sum()
         both = pd.concat([parents.rename("parent_value"), children.rename("children")],
                          axis=1).fillna(0.0)
+        # A province row judges PAT-04's / TRN-03's counterparty against the province, its
+        # cities against themselves: those add up only from districts to their city.
+        scope_changes = both.index.get_level_values("parent").str.len() < CITY_CODE_LENGTH
+        both = both[~(scope_changes & both.index.get_level_values("indicator_id").isin(
+            config.counterparty_scoped_indicators))]
         below = both["parent_value"] < both["children"] - tolerance
         must_equal = ~both.index.get_level_values("parent").isin(inexact) \
             if strays is not None else False

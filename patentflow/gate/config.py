@@ -37,6 +37,8 @@ class GateConfig:
     # Listed regions of J with listed children -> those children (J -> its cities or districts,
     # for a province each city -> its districts): the rows that add up.
     region_children: dict[str, list[str]] = field(default_factory=dict)
+    # additive within a city only (the counterparty is judged against the city or province)
+    counterparty_scoped_indicators: list[str] = field(default_factory=list)
 
     def nearest_listed(self, code: str) -> str:
         """The listed region a code of J counts for (its nearest listed ancestor)."""
@@ -78,5 +80,6 @@ def load_gate_config(directory: Path | None = None) -> GateConfig:
         # rates whose numerator and denominator are additive counts (PAT-03's population is not)
         additive_ratio_indicators=[i.id for i in catalogue if i.is_ratio],
         region_code_columns=dict(raw.get("region_code_columns") or {}),
+        counterparty_scoped_indicators=[i.id for i in catalogue if i.is_counterparty_scoped],
         suites=suites,
     )

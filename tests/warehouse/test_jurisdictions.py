@@ -171,7 +171,7 @@ def test_the_gate_checks_a_province_region_by_region(
     """For a province every city and every district is expected, and each parent (the
     province, each city) is checked against its own children: the province build passes; a
     city row raised above its districts (no unlisted code counts for Qingdao) fails, named, while
-    its province stays consistent."""
+    its province stays consistent; PAT-04 and TRN-03 add up from districts to cities only."""
     monkeypatch.setenv("PATENTFLOW_JURISDICTION", PROVINCE)
     config = load_gate_config()
     assert set(config.region_children[PROVINCE]) == {r.code for r in reference.children("37")}
@@ -186,6 +186,10 @@ def test_the_gate_checks_a_province_region_by_region(
         # Qingdao and the province alike: the province still equals its cities' sum
         con.execute("update marts.indicator_values set value = value + 7 where region_code in "
                     "('37', '3702') and indicator_id = 'CON-03' and breakdown = 'all'")
+        # PAT-04 judges the counterparty against the province on its row and against each city
+        # on the cities' rows: the province may exceed its cities' sum
+        con.execute("update marts.indicator_values set value = value + 5 where region_code = "
+                    "'37' and indicator_id = 'PAT-04'")
         failed = check_district_sums(con, config)
     assert not failed.success
     assert {e["region_code"] for e in failed.details["examples"]} == {"3702"}
