@@ -21,7 +21,12 @@ IN_MEMORY = ":memory:"
 
 
 def resource_settings(settings: Settings) -> dict[str, str]:
-    """DuckDB setting name -> value, as ``SET`` and dbt-duckdb's profile ``settings`` take them."""
+    """DuckDB setting name -> value, as ``SET`` and dbt-duckdb's profile ``settings`` take them.
+
+    The spill directory is created here: DuckDB creates only its last level, so a query that
+    first spills in a fresh home (``$PATENTFLOW_HOME/tmp`` missing) would fail instead.
+    """
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
     return {
         "memory_limit": settings.duckdb.memory_limit,
         "threads": str(settings.duckdb.threads),
