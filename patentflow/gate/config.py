@@ -34,6 +34,8 @@ class GateConfig:
     additive_ratio_indicators: list[str]
     region_code_columns: dict[str, dict[str, list[str]]]
     suites: list[dict[str, Any]] = field(default_factory=list)
+    # public views published as views (computed on demand), never copied as tables
+    on_demand_views: list[str] = field(default_factory=list)
     # Listed regions of J with listed children -> those children (J -> its cities or districts,
     # for a province each city -> its districts): the rows that add up.
     region_children: dict[str, list[str]] = field(default_factory=dict)
@@ -82,4 +84,5 @@ def load_gate_config(directory: Path | None = None) -> GateConfig:
         region_code_columns=dict(raw.get("region_code_columns") or {}),
         counterparty_scoped_indicators=[i.id for i in catalogue if i.is_counterparty_scoped],
         suites=suites,
+        on_demand_views=list(raw.get("on_demand_views") or []),
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from patentflow.gate.config import load_gate_config
 from patentflow.gate.result import GateResult
 from patentflow.gate.runner import load_gate_result
 from patentflow.release import diff
@@ -101,6 +103,38 @@ def test_release_holds_public_tables_only_read_only_with_manifest(
     for path in [*release.glob("*.*"), *(release / "parquet").iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o444
     assert [e["event"] for e in read_registry(settings)] == ["published"]
+
+
+def test_an_on_demand_view_is_published_as_a_view_over_the_releases_own_tables(
+        tmp_path: Path, passing_gate: GateResult) -> None:
+    """gate.yml's on_demand_views stay views: no table, no Parquet file, no row count, and
+    they read the release's tables (its release_id stamp), not the build warehouse's."""
+    settings = make_settings(tmp_path / "home")
+    build_fixture_warehouse(settings.warehouse_path)
+    mutate(settings.warehouse_path,
+           "CREATE VIEW marts.city_rows AS "
+           "SELECT * FROM marts.indicator_values WHERE region_code = '3701'")
+    config = replace(load_gate_config(), on_demand_views=["marts.city_rows"])
+    info = publish_release(settings, "run-r1", "r1", "2025-03-01", "2025-04-01", passing_gate,
+                           {}, config=config)
+
+    con = duckdb.connect(str(info.path / "warehouse.duckdb"), read_only=True)
+    try:
+        kind = con.execute("SELECT table_type FROM information_schema.tables "
+                           "WHERE table_schema = 'marts' AND table_name = 'city_rows'").fetchall()
+        through_view = con.execute(
+            "SELECT count(*), min(release_id), max(release_id) FROM marts.city_rows").fetchone()
+        city_rows = con.execute("SELECT count(*) FROM marts.indicator_values "
+                                "WHERE region_code = '3701'").fetchone()[0]
+    finally:
+        con.close()
+    assert kind == [("VIEW",)]
+    assert through_view == (city_rows, "r1", "r1") and city_rows > 0
+    manifest = json.loads((info.path / "manifest.json").read_text())
+    assert manifest["views"] == ["marts.city_rows"]
+    assert "marts.city_rows" not in manifest["tables"]
+    assert "marts.city_rows" not in manifest["row_counts"]
+    assert not (info.path / "parquet" / "marts.city_rows.parquet").exists()
 
 
 def test_warn_failure_publishes_with_the_warning_recorded(tmp_path: Path) -> None:
