@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-2
 AS_OF ?=
 SCALE ?= 0.02
+# The jurisdiction of `make run` / `make bench` (default: PATENTFLOW_JURISDICTION, else 3701).
+JURISDICTION ?=
 # Tests run in parallel, one worker per core of the 2-core machine.
 TEST_WORKERS ?= 2
 # loadfile keeps a module on one worker, so its module-scoped fixtures are built once.
@@ -33,7 +35,8 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/patentflow run $(if $(AS_OF),--as-of $(AS_OF)) --scale $(SCALE)
+	$(BIN)/patentflow run $(if $(AS_OF),--as-of $(AS_OF)) --scale $(SCALE) \
+		$(if $(JURISDICTION),--jurisdiction $(JURISDICTION))
 
 # Airflow for real in the background: UI on 127.0.0.1:$PATENTFLOW_UI_PORT (8080), scheduler, DAG
 # processor, triggerer, and the sandbox delivering day by day; `make down` stops them.
@@ -56,7 +59,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.pipeline $(if $(AS_OF),--as-of $(AS_OF))
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.pipeline $(if $(AS_OF),--as-of $(AS_OF)) \
+		$(if $(filter command line environment,$(origin SCALE)),--scale $(SCALE)) \
+		$(if $(JURISDICTION),--jurisdiction $(JURISDICTION))
 
 # The production shape for real: Airflow on the local PostgreSQL with CeleryExecutor and Redis.
 prod-smoke: $(STAMP)

@@ -14,7 +14,8 @@ from patentflow.core.settings import load_settings
 
 def _select_jurisdiction(code: str | None) -> int | None:
     """Apply ``--jurisdiction`` (or check PATENTFLOW_JURISDICTION) before anything runs: an
-    unknown code fails at once naming the nearest valid ones (exit 2)."""
+    unknown code fails at once naming the nearest valid ones, a malformed one naming the
+    variable (one line, exit 2)."""
     from patentflow.core import reference
     from patentflow.core.settings import SettingsError
 
@@ -35,8 +36,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         as_of = statistical_day(args.as_of, "--as-of") if args.as_of else yesterday_in_beijing()
     except BadDay as bad:
         return _usage("run", bad)
-    if (refused := _select_jurisdiction(args.jurisdiction)) is not None:
-        return refused
     settings = load_settings()
     options = SandboxOptions(seed=args.seed, scale=args.scale, invalid_share=args.invalid_share,
                              faults=args.faults, keep_running=args.keep_sandbox)
@@ -465,6 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = build_parser().parse_args(argv)
+    # Every command works for the jurisdiction (the report's regions, the run's rows, the
+    # sandbox's parties): an unknown or malformed one is refused before any of them starts.
+    if (refused := _select_jurisdiction(getattr(args, "jurisdiction", None))) is not None:
+        return refused
     return int(args.handler(args))
 
 

@@ -22,12 +22,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from devtools.sandbox.filedrop import write_drop
-from devtools.sandbox.generator import default_as_of, generate_dataset
+from devtools.sandbox.generator import default_as_of
 from devtools.sandbox.runtime import (
     ENDPOINTS_FILE,
     DatasetParams,
@@ -36,6 +36,7 @@ from devtools.sandbox.runtime import (
     write_private_json,
 )
 from devtools.sandbox.server import FaultConfig, SandboxServer
+from devtools.sandbox.territory import JINAN, territory
 from devtools.sandbox.timeline import BEIJING
 
 _TOKEN_ENV = {"patent": "PATENTFLOW_SANDBOX_PATENT_TOKEN",
@@ -78,7 +79,7 @@ def _params(args: argparse.Namespace) -> DatasetParams:
     as_of = _yesterday().isoformat() if follow else args.as_of or default_as_of().isoformat()
     date.fromisoformat(as_of)  # fail early on a malformed date
     return DatasetParams(seed=args.seed, scale=args.scale, as_of=as_of,
-                         invalid_share=args.invalid_share)
+                         invalid_share=args.invalid_share, jurisdiction=args.jurisdiction)
 
 
 def command_generate(args: argparse.Namespace) -> int:
@@ -117,7 +118,8 @@ def command_serve(args: argparse.Namespace) -> int:
         "patent_api_url": servers["patent"].url, "patent_api_token": tokens["patent"],
         "finance_api_url": servers["finance"].url, "finance_api_token": tokens["finance"],
         "pid": os.getpid(), "seed": params.seed, "scale": params.scale, "as_of": params.as_of,
-        "invalid_share": params.invalid_share, "drop_dir": str(drop_dir),
+        "invalid_share": params.invalid_share, "jurisdiction": params.jurisdiction,
+        "drop_dir": str(drop_dir),
         "faults": faults_to_spec(faults),
     })
     print(f"sandbox serving: patent {servers['patent'].url}, finance {servers['finance'].url}",
@@ -127,9 +129,8 @@ def command_serve(args: argparse.Namespace) -> int:
         if _yesterday() <= served:
             continue
         served = _yesterday()  # a Beijing day ended: what happened on it is delivered now
-        params = DatasetParams(seed=params.seed, scale=params.scale, as_of=served.isoformat(),
-                               invalid_share=params.invalid_share)
-        day = generate_dataset(params.seed, params.scale, served, params.invalid_share)
+        params = replace(params, as_of=served.isoformat())
+        day = params.generate()
         for server in servers.values():
             server.advance(day)
         if not args.no_drop:
@@ -218,6 +219,7 @@ def command_up(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "devtools.sandbox", "serve", "--home", str(home),
                "--seed", str(params.seed), "--scale", str(params.scale), "--as-of", params.as_of,
                "--invalid-share", str(params.invalid_share), "--faults", args.faults,
+               "--jurisdiction", params.jurisdiction,
                "--prefix", args.prefix, "--patent-port", str(args.patent_port),
                "--finance-port", str(args.finance_port)]
     if args.follow:
@@ -247,6 +249,14 @@ def command_up(args: argparse.Namespace) -> int:
     return 1
 
 
+def _jurisdiction(text: str) -> str:
+    """A province or city the region hierarchy lists (argparse: exit 2 with the reason)."""
+    try:
+        return territory(text.strip()).code
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devtools.sandbox",
                                      description="Sandbox source systems for patentflow.")
@@ -258,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--scale", type=float, default=0.01)
         sub.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today)")
         sub.add_argument("--invalid-share", dest="invalid_share", type=float, default=0.01)
+        sub.add_argument("--jurisdiction", default=JINAN, type=_jurisdiction,
+                         help="GB/T 2260 code of the province or city whose parties the data "
+                              "are about (default 3701 Jinan; 37 Shandong's 16 cities)")
         sub.add_argument("--drop-dir", dest="drop_dir", default=None,
                          help="default $PATENTFLOW_DROP_DIR or <home>/drop")
         if name != "generate":

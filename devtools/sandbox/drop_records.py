@@ -15,15 +15,17 @@ from devtools.sandbox import vocabulary as vocab
 from devtools.sandbox.identifiers import corrupt_check_digit
 from devtools.sandbox.parties import Party, PartyPool
 from devtools.sandbox.patent_records import PatentFacts, spelled
+from devtools.sandbox.territory import JINAN, City
 from devtools.sandbox.timeline import ORD_2019, Clock
 
 RawDrop = tuple[str, str, list[dict], str, int]
 Planted = list[dict[str, str]]
-_ORD_2026 = date(2026, 1, 1).toordinal()
 # The one reference snapshot that carries the planted invalid rows (delivered 2025-01-01).
 INVALID_SNAPSHOT = date(2024, 12, 31).toordinal()
-_CATEGORY_WEIGHTS_BEFORE_2026 = (30, 8, 0, 8, 48)
-_CATEGORY_WEIGHTS_FROM_2026 = (30, 5, 6, 8, 48)
+# 技术许可 exists from its valid_from in the contract-type seed (the 2026-01-23 measures) on.
+_LICENCE_FROM = vocab.category_valid_from()["技术许可"].toordinal()
+_CATEGORY_WEIGHTS_BEFORE_LICENCE = (30, 8, 0, 8, 48)
+_CATEGORY_WEIGHTS_WITH_LICENCE = (30, 5, 6, 8, 48)
 _EXTRA_VALUES = {"备注": "", "经办人": "张三", "登记机构": "济南市技术市场服务中心"}
 _INVALID_CONTRACT_DEFECTS = ("bad_date", "unknown_category", "negative_amount",
                              "tech_above_turnover", "unknown_status", "unparseable_date")
@@ -39,8 +41,18 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return median * math.exp(rng.gauss(0.0, sigma))
 
 
-def _is_jinan(party: Party) -> bool:
-    return str(party["region_code"] or "").startswith("3701")
+# Jinan's resident population by year (the 2020 census, then the yearly estimates), and the
+# district-years its deliveries leave out.
+_JINAN_POPULATION = {2019: 8_908_700, 2020: 9_202_400, 2021: 9_335_700, 2022: 9_415_000,
+                     2023: 9_437_000, 2024: 9_510_000, 2025: 9_566_000, 2026: 9_610_000}
+_MISSING_POPULATION = {("370176", 2019), ("370176", 2020), ("370117", 2023), ("370124", 2022)}
+
+
+def _city_population(city: City, year: int) -> int:
+    """Jinan's own series; another city grows from its census figure by 0.4% a year."""
+    if city.code == JINAN:
+        return _JINAN_POPULATION.get(year, 9_610_000 + 40_000 * (year - 2026))
+    return int(city.census_population * (1 + 0.004 * (year - 2020)))
 
 
 class _Months:
@@ -148,17 +160,17 @@ class ContractWriter:
 
     def _registration_no(self, year: int) -> str:
         self._serials[year] = self._serials.get(year, 0) + self.rng.randint(1, 3)
-        return f"{year}370100{self._serials[year]:06d}"
+        return f"{year}{self.pool.territory.registry_code}{self._serials[year]:06d}"
 
     def _seller(self) -> Party:
         rng, pool = self.rng, self.pool
         draw = rng.random()
         if draw < 0.2:
-            return rng.choice(pool.jinan_univ_inst)
+            return rng.choice(pool.home_univ_inst)
         if draw < 0.82:
-            return rng.choice(pool.jinan_enterprises)
+            return rng.choice(pool.home_enterprises)
         if draw < 0.86:
-            return rng.choice(pool.jinan_individuals + pool.jinan_misc)
+            return rng.choice(pool.home_individuals + pool.home_misc)
         return rng.choice(pool.outside_parties)
 
     def _patents_for(self, seller: Party) -> list[str]:
@@ -172,12 +184,12 @@ class ContractWriter:
         rng, clock = self.rng, self.clock
         last_day = min(_Months.end(year, month), clock.as_of_ord)
         registered = rng.randint(date(year, month, 1).toordinal(), last_day)
-        weights = _CATEGORY_WEIGHTS_FROM_2026 if registered >= _ORD_2026 \
-            else _CATEGORY_WEIGHTS_BEFORE_2026
+        weights = _CATEGORY_WEIGHTS_WITH_LICENCE if registered >= _LICENCE_FROM \
+            else _CATEGORY_WEIGHTS_BEFORE_LICENCE
         category = rng.choices(vocab.CONTRACT_CATEGORIES, weights)[0]
         seller = self._seller()
         buyer_draw = rng.random()
-        buyer = self.pool.jinan_party(rng) if buyer_draw < 0.55 else \
+        buyer = self.pool.home_party(rng) if buyer_draw < 0.55 else \
             rng.choice(self.pool.foreign_parties) if buyer_draw < 0.6 else \
             rng.choice(self.pool.outside_parties)
         patent_share = 0.75 if category in ("技术转让", "技术许可") else \
@@ -335,23 +347,27 @@ class ReferenceWriter:
         return rows
 
     def _population(self) -> list[dict]:
-        base = {2019: 8_908_700, 2020: 9_202_400, 2021: 9_335_700, 2022: 9_415_000,
-                2023: 9_437_000, 2024: 9_510_000, 2025: 9_566_000, 2026: 9_610_000}
-        shares = [w / sum(vocab.JINAN_DISTRICT_WEIGHTS) for w in vocab.JINAN_DISTRICT_WEIGHTS]
-        missing = {("370176", 2019), ("370176", 2020), ("370117", 2023), ("370124", 2022)}
+        """A row for J (a province: the sum of its cities), each city and each county-level
+        region, every year up to the last one ended; a few district-years are missing."""
+        land = self.pool.territory
         rows = []
         for year in range(2019, self.clock.as_of.year):
-            city = base.get(year, 9_610_000 + 40_000 * (year - 2026))
             known_from = date(year + 1, 3, 31).toordinal()
-            rows.append({"region_code": "3701", "year": str(year),
-                         "resident_population": str(city), "_known_from": known_from})
-            for district, share in zip(vocab.JINAN_DISTRICTS, shares, strict=True):
-                if (district, year) in missing:
-                    continue
-                flattened = 0.5 * share + 0.5 / len(vocab.JINAN_DISTRICTS)
-                rows.append({"region_code": district, "year": str(year),
-                             "resident_population": str(int(city * flattened)),
-                             "_known_from": known_from})
+            cities = [(city, _city_population(city, year)) for city in land.cities]
+            totals = [(land.code, sum(people for _, people in cities))] if len(land.code) == 2 \
+                else []
+            for code, people in totals + [(c.code, people) for c, people in cities]:
+                rows.append({"region_code": code, "year": str(year),
+                             "resident_population": str(people), "_known_from": known_from})
+            for city, people in cities:
+                shares = [w / sum(city.district_weights) for w in city.district_weights]
+                for district, share in zip(city.districts, shares, strict=True):
+                    if (district, year) in _MISSING_POPULATION:
+                        continue
+                    flattened = 0.5 * share + 0.5 / len(city.districts)
+                    rows.append({"region_code": district, "year": str(year),
+                                 "resident_population": str(int(people * flattened)),
+                                 "_known_from": known_from})
         return rows
 
     def _inventory_returns(self) -> list[dict]:
@@ -362,7 +378,7 @@ class ReferenceWriter:
         for fact in self.facts:
             owner = fact.owners[0]
             if owner["party_type"] not in ("university", "research_institute") \
-                    or not _is_jinan(owner) or rng.random() > 0.85:
+                    or not self.pool.is_home(owner) or rng.random() > 0.85:
                 continue
             entered = max(rng.randint(start, end), fact.application_ord + 1)
             for version in range(1 if rng.random() < 0.85 else 2):
@@ -402,7 +418,7 @@ class ReferenceWriter:
             uscc = fact.owners[0]["uscc"]
             if uscc and fact.owners[0]["party_type"] == "enterprise" and fact.grant_ord:
                 by_owner.setdefault(str(uscc), []).append(fact)
-        owners = [p for p in self.pool.jinan_enterprises + self.pool.outside_parties
+        owners = [p for p in self.pool.home_enterprises + self.pool.outside_parties
                   if p["uscc"] in by_owner]
         rows = []
         for serial in range(1, max(12, int(1500 * self.scale)) + 1):

@@ -34,12 +34,12 @@ def _pledgees(rng: random.Random) -> list[dict]:
 
 
 class _PatentPicker:
-    """Patents a pledgor can pledge on a date: its own in-force ones, else any Jinan one."""
+    """Patents a pledgor can pledge on a date: its own in-force ones, else any one of J."""
 
-    def __init__(self, rng: random.Random, facts: list[PatentFacts]) -> None:
+    def __init__(self, rng: random.Random, facts: list[PatentFacts], pool: PartyPool) -> None:
         self._rng = rng
         self._granted = [f for f in facts if f.grant_ord is not None
-                         and str(f.owners[0]["region_code"] or "").startswith("3701")]
+                         and pool.is_home(f.owners[0])]
         self._by_uscc: dict[str, list[PatentFacts]] = {}
         for fact in facts:
             for party in {id(p): p for p in fact.applicants + fact.owners}.values():
@@ -66,9 +66,9 @@ class _PatentPicker:
 
 def generate_pledges(rng: random.Random, clock: Clock, pool: PartyPool,
                      facts: list[PatentFacts], n_pledges: int) -> tuple[list[dict], list[dict]]:
-    picker = _PatentPicker(rng, facts)
+    picker = _PatentPicker(rng, facts, pool)
     owner_usccs = set(picker.owners_with_patents())
-    patent_owning = [p for p in pool.jinan_enterprises if p["uscc"] in owner_usccs]
+    patent_owning = [p for p in pool.home_enterprises if p["uscc"] in owner_usccs]
     pledgees = _pledgees(rng)
     pledges: list[dict] = []
     events: list[dict] = []
@@ -79,11 +79,11 @@ def generate_pledges(rng: random.Random, clock: Clock, pool: PartyPool,
         if draw < 0.7 and patent_owning:
             pledgor = rng.choice(patent_owning)
         elif draw < 0.86:
-            pledgor = rng.choice(pool.jinan_enterprises)
+            pledgor = rng.choice(pool.home_enterprises)
         elif draw < 0.92:
-            pledgor = rng.choice(pool.jinan_individuals)
+            pledgor = rng.choice(pool.home_individuals)
         else:
-            pledgor = pool.non_jinan_party(rng)
+            pledgor = pool.outside_party(rng)
         trademark_only = rng.random() < 0.1
         patents = [] if trademark_only else picker.pick(
             pledgor, registered, rng.choice((1, 1, 1, 2, 2, 3, 5)))
@@ -166,7 +166,7 @@ def generate_policies(rng: random.Random, clock: Clock, pool: PartyPool,
     insurers = ("PICC", "CPIC", "PAIC", "TPIC")
     for serial in range(1, n_policies + 1):
         start = _ORD_2020 + int((today - _ORD_2020) * rng.random() ** 0.7)
-        insured = pool.jinan_party(rng) if rng.random() < 0.9 else pool.non_jinan_party(rng)
+        insured = pool.home_party(rng) if rng.random() < 0.9 else pool.outside_party(rng)
         coverage = money(_lognormal(rng, 80, 0.9))
         record = {
             "policy_no": f"{rng.choice(insurers)}{date.fromordinal(start).year}37{serial:06d}",

@@ -28,6 +28,7 @@ from devtools.sandbox.finance_records import (
 from devtools.sandbox.identifiers import corrupt_check_digit, make_appno
 from devtools.sandbox.parties import build_party_pool
 from devtools.sandbox.patent_records import generate_patents
+from devtools.sandbox.territory import JINAN
 from devtools.sandbox.timeline import BEIJING, Clock
 
 API_ENTITIES = ("patents", "legal-events", "pledges", "insurance-policies", "roadshows")
@@ -129,9 +130,10 @@ def default_as_of() -> date:
 
 
 def generate_dataset(seed: int = 42, scale: float = 0.01, as_of: date | None = None,
-                     invalid_share: float = 0.01) -> Dataset:
-    """Synthetic Jinan-like deliveries as of the end of ``as_of``; ``scale=1.0`` is Jinan's real
-    volume (~100k patents over the whole history)."""
+                     invalid_share: float = 0.01, jurisdiction: str = JINAN) -> Dataset:
+    """Synthetic deliveries as of the end of ``as_of`` for the jurisdiction J (Jinan-like for
+    ``3701``, a province's 16 cities for ``37``: ``territory``); ``scale=1.0`` is Jinan's real
+    volume (~100k patents over the whole history), whatever J is."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     if not 0 <= invalid_share < 1:
@@ -142,15 +144,16 @@ def generate_dataset(seed: int = 42, scale: float = 0.01, as_of: date | None = N
     if as_of > HISTORY_END:
         raise ValueError(f"as_of must be on or before {HISTORY_END}, where the sandbox's "
                          "history ends (devtools/sandbox/generator.py HISTORY_END)")
-    return generate_history(seed, scale, invalid_share).as_of_view(as_of)
+    return generate_history(seed, scale, invalid_share, jurisdiction).as_of_view(as_of)
 
 
 @lru_cache(maxsize=2)
-def generate_history(seed: int, scale: float, invalid_share: float) -> Dataset:
+def generate_history(seed: int, scale: float, invalid_share: float,
+                     jurisdiction: str = JINAN) -> Dataset:
     """The whole fixed history of a seed, up to ``HISTORY_END`` (cached: views share it)."""
     clock = Clock(HISTORY_END)
     rng = random.Random(f"patentflow-sandbox/{seed}")
-    pool = build_party_pool(random.Random(rng.random()), scale)
+    pool = build_party_pool(random.Random(rng.random()), scale, jurisdiction)
     patent_out = generate_patents(random.Random(rng.random()), clock, pool,
                                   max(200, int(100_000 * scale)))
     finance_rng = random.Random(rng.random())

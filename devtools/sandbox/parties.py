@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from devtools.sandbox import vocabulary as vocab
 from devtools.sandbox.identifiers import make_uscc
+from devtools.sandbox.territory import JINAN, Territory, territory
 
 Party = dict[str, object]
 _ORG_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -24,34 +25,40 @@ def _party(name: str, uscc: str | None, party_type: str, region: str | None,
 
 @dataclass
 class PartyPool:
-    """Parties grouped by the role they play in the indicators (Jinan or not, kind)."""
+    """Parties grouped by the role they play in the indicators (of the jurisdiction J or not,
+    kind); ``territory`` says where J is."""
 
-    jinan_univ_inst: list[Party] = field(default_factory=list)
-    jinan_enterprises: list[Party] = field(default_factory=list)
-    jinan_individuals: list[Party] = field(default_factory=list)
-    jinan_misc: list[Party] = field(default_factory=list)  # government, other, 3701xx-outside-13
-    outside_parties: list[Party] = field(default_factory=list)  # other Chinese regions
+    territory: Territory = field(default_factory=territory)
+    home_univ_inst: list[Party] = field(default_factory=list)
+    home_enterprises: list[Party] = field(default_factory=list)
+    home_individuals: list[Party] = field(default_factory=list)
+    home_misc: list[Party] = field(default_factory=list)  # government, other, unlisted codes
+    outside_parties: list[Party] = field(default_factory=list)  # Chinese regions outside J
     foreign_parties: list[Party] = field(default_factory=list)
     unknown_region: list[Party] = field(default_factory=list)  # CN party without a region code
 
     def organizations(self) -> list[Party]:
         """Every party with a USCC, in a stable order (for the organisations snapshot)."""
-        groups = (self.jinan_univ_inst, self.jinan_enterprises, self.jinan_misc,
+        groups = (self.home_univ_inst, self.home_enterprises, self.home_misc,
                   self.outside_parties)
         return [p for group in groups for p in group if p["uscc"]]
 
-    def jinan_party(self, rng: random.Random) -> Party:
-        """A Jinan party with the mix of kinds seen among Jinan applicants."""
+    def is_home(self, party: Party) -> bool:
+        """A party of J (its region code starts with J's)."""
+        return self.territory.contains(party["region_code"])
+
+    def home_party(self, rng: random.Random) -> Party:
+        """A party of J with the mix of kinds seen among Jinan applicants."""
         draw = rng.random()
         if draw < 0.22:
-            return rng.choice(self.jinan_univ_inst)
+            return rng.choice(self.home_univ_inst)
         if draw < 0.82:
-            return rng.choice(self.jinan_enterprises)
+            return rng.choice(self.home_enterprises)
         if draw < 0.96:
-            return rng.choice(self.jinan_individuals)
-        return rng.choice(self.jinan_misc)
+            return rng.choice(self.home_individuals)
+        return rng.choice(self.home_misc)
 
-    def non_jinan_party(self, rng: random.Random) -> Party:
+    def outside_party(self, rng: random.Random) -> Party:
         draw = rng.random()
         if draw < 0.72:
             return rng.choice(self.outside_parties)
@@ -59,8 +66,8 @@ class PartyPool:
             return rng.choice(self.foreign_parties)
         return rng.choice(self.unknown_region)
 
-    def any_party(self, rng: random.Random, jinan_share: float = 0.8) -> Party:
-        return self.jinan_party(rng) if rng.random() < jinan_share else self.non_jinan_party(rng)
+    def any_party(self, rng: random.Random, home_share: float = 0.8) -> Party:
+        return self.home_party(rng) if rng.random() < home_share else self.outside_party(rng)
 
 
 class _UsccFactory:
@@ -105,44 +112,46 @@ def _person_name(rng: random.Random) -> str:
     return rng.choice(vocab.SURNAMES) + given
 
 
-def build_party_pool(rng: random.Random, scale: float) -> PartyPool:
-    """Create every party once; the counts grow with ``scale`` (Jinan scale at 1.0)."""
-    pool = PartyPool()
+def build_party_pool(rng: random.Random, scale: float, jurisdiction: str = JINAN) -> PartyPool:
+    """Create every party once; the counts grow with ``scale`` (Jinan's volume at 1.0), spread
+    over the territory of ``jurisdiction`` (``territory``)."""
+    land = territory(jurisdiction)
+    pool = PartyPool(territory=land)
     usccs = _UsccFactory(rng)
     names: set[str] = set()
-    for name, party_type, region in vocab.JINAN_UNIV_INST:
+    for name, party_type, region in land.univ_inst:
         names.add(name)
-        pool.jinan_univ_inst.append(_party(name, usccs.make("12", "370000"), party_type, region))
+        pool.home_univ_inst.append(_party(name, usccs.make("12", region[:2] + "0000"),
+                                          party_type, region))
     n_enterprises = max(80, int(16000 * scale))
     for _ in range(n_enterprises):
-        region = rng.choices(vocab.JINAN_DISTRICTS, vocab.JINAN_DISTRICT_WEIGHTS)[0]
-        name = _unique_name(rng, names, lambda: _company_name(rng, rng.choice(vocab.CITY_PREFIXES)))
-        pool.jinan_enterprises.append(_party(name, usccs.make("91", region), "enterprise", region))
+        region = rng.choices(land.district_codes, land.district_weights)[0]
+        prefixes = land.name_prefixes(region)
+        name = _unique_name(rng, names, lambda p=prefixes: _company_name(rng, rng.choice(p)))
+        pool.home_enterprises.append(_party(name, usccs.make("91", region), "enterprise", region))
     for _ in range(max(40, int(9000 * scale))):
-        region = rng.choices(vocab.JINAN_DISTRICTS, vocab.JINAN_DISTRICT_WEIGHTS)[0]
-        pool.jinan_individuals.append(_party(_person_name(rng), None, "individual", region))
-    for name, region in vocab.GOVERNMENT_ORGS:
-        names.add(name)
-        pool.jinan_misc.append(_party(name, usccs.make("11", region), "government", region))
-    for label in ("济南市历城区农业技术推广协会", "济南章丘大葱种植专业合作社"):
-        names.add(label)
-        pool.jinan_misc.append(_party(label, usccs.make("51", "370112"), "other", "370112"))
-    for region in vocab.JINAN_OTHER_CODES:
-        name = _unique_name(rng, names, lambda: _company_name(rng, "济南"))
-        pool.jinan_misc.append(_party(name, usccs.make("91", region), "enterprise", region))
-        pool.jinan_misc.append(_party(_person_name(rng), None, "individual", region))
-    for name, party_type, region in vocab.OTHER_UNIV_INST:
+        region = rng.choices(land.district_codes, land.district_weights)[0]
+        pool.home_individuals.append(_party(_person_name(rng), None, "individual", region))
+    if land.contains(JINAN):
+        _add_jinan_misc(rng, pool, usccs, names)
+    for city in land.cities:
+        if city.code != JINAN:  # a well-formed code the hierarchy does not list
+            unlisted = f"{city.code}99"
+            name = _unique_name(rng, names, lambda c=city: _company_name(rng, c.short_name))
+            pool.home_misc.append(_party(name, usccs.make("91", unlisted), "enterprise",
+                                         unlisted))
+    for name, party_type, region in land.outside_univ_inst:
         names.add(name)
         pool.outside_parties.append(_party(name, usccs.make("12", region[:2] + "0000"),
                                            party_type, region))
     for _ in range(max(40, int(5000 * scale))):
-        region = rng.choice(vocab.OTHER_PROVINCE_CODES)
+        region = rng.choice(land.outside_codes)
         prefix = {"37": "山东", "11": "北京", "31": "上海", "44": "深圳", "32": "苏州",
                   "33": "杭州", "42": "武汉", "51": "成都"}[region[:2]]
         name = _unique_name(rng, names, lambda p=prefix: _company_name(rng, p))
         pool.outside_parties.append(_party(name, usccs.make("91", region), "enterprise", region))
     for _ in range(max(5, int(400 * scale))):
-        region = rng.choice(vocab.OTHER_PROVINCE_CODES)
+        region = rng.choice(land.outside_codes)
         pool.outside_parties.append(_party(_person_name(rng), None, "individual", region))
     for name, country in vocab.FOREIGN_ORGS:
         pool.foreign_parties.append(_party(name, None, "enterprise", None, country))
@@ -152,3 +161,18 @@ def build_party_pool(rng: random.Random, scale: float) -> PartyPool:
         name = _unique_name(rng, names, lambda: _company_name(rng, ""))
         pool.unknown_region.append(_party(name, None, "enterprise", None))
     return pool
+
+
+def _add_jinan_misc(rng: random.Random, pool: PartyPool, usccs: _UsccFactory,
+                    names: set[str]) -> None:
+    """Jinan's government bodies, associations and parties with 3701xx codes outside the 13."""
+    for name, region in vocab.GOVERNMENT_ORGS:
+        names.add(name)
+        pool.home_misc.append(_party(name, usccs.make("11", region), "government", region))
+    for label in ("济南市历城区农业技术推广协会", "济南章丘大葱种植专业合作社"):
+        names.add(label)
+        pool.home_misc.append(_party(label, usccs.make("51", "370112"), "other", "370112"))
+    for region in vocab.JINAN_OTHER_CODES:
+        name = _unique_name(rng, names, lambda: _company_name(rng, "济南"))
+        pool.home_misc.append(_party(name, usccs.make("91", region), "enterprise", region))
+        pool.home_misc.append(_party(_person_name(rng), None, "individual", region))

@@ -149,15 +149,15 @@ def _application_ord(rng: random.Random, clock: Clock) -> int:
 
 
 def _applicants(rng: random.Random, pool: PartyPool) -> tuple[list[Party], bool]:
-    """Applicants in order, and whether a Jinan party must be brought in by transfer."""
+    """Applicants in order, and whether a party of J must be brought in by transfer."""
     draw = rng.random()
     if draw < 0.78:
-        first = pool.jinan_party(rng)
+        first = pool.home_party(rng)
         rest = [pool.any_party(rng, 0.7) for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))]
         return _dedupe([first, *rest]), False
     if draw < 0.9:
-        return _dedupe([pool.non_jinan_party(rng), pool.jinan_party(rng)]), False
-    return [pool.non_jinan_party(rng)], True
+        return _dedupe([pool.outside_party(rng), pool.home_party(rng)]), False
+    return [pool.outside_party(rng)], True
 
 
 def _dedupe(parties: list[Party]) -> list[Party]:
@@ -168,11 +168,6 @@ def _dedupe(parties: list[Party]) -> list[Party]:
             seen.append(id(party))
             result.append(party)
     return result
-
-
-def _is_jinan(party: Party) -> bool:
-    region = party["region_code"]
-    return isinstance(region, str) and region.startswith("3701")
 
 
 def _is_univ_inst(party: Party) -> bool:
@@ -225,15 +220,15 @@ class _PatentLife:
         for index, when in enumerate(transfer_dates):
             owners = facts.owners_on(when)
             if force_inbound and index == 0:
-                new_owner = self.pool.jinan_party(rng)
-            elif _is_jinan(owners[0]):
+                new_owner = self.pool.home_party(rng)
+            elif self.pool.is_home(owners[0]):
                 draw = rng.random()
-                new_owner = self.pool.jinan_party(rng) if draw < 0.6 else \
+                new_owner = self.pool.home_party(rng) if draw < 0.6 else \
                     rng.choice(self.pool.foreign_parties) if draw < 0.7 else \
-                    self.pool.non_jinan_party(rng)
+                    self.pool.outside_party(rng)
             else:
-                new_owner = self.pool.jinan_party(rng) if rng.random() < 0.85 else \
-                    self.pool.non_jinan_party(rng)
+                new_owner = self.pool.home_party(rng) if rng.random() < 0.85 else \
+                    self.pool.outside_party(rng)
             if new_owner is owners[0]:
                 continue
             to_parties = [new_owner] if rng.random() < 0.9 else _dedupe(
@@ -295,7 +290,7 @@ class _PatentLife:
                        live_until: int) -> None:
         rng = self.rng
         first_owner = facts.owners_on(max(grant, _ORD_OPEN_LICENCE))[0]
-        share = 0.2 if _is_univ_inst(first_owner) and _is_jinan(first_owner) else 0.015
+        share = 0.2 if _is_univ_inst(first_owner) and self.pool.is_home(first_owner) else 0.015
         if rng.random() >= share:
             return
         declared = between(rng, max(grant, _ORD_OPEN_LICENCE), live_until)
@@ -314,7 +309,7 @@ class _PatentLife:
             if self.same_day_transfers < 3 or rng.random() < 0.12:
                 # a transfer on the very day decides the OL03's owner (UNI-05)
                 self.same_day_transfers += 1
-                new_owner = self.pool.jinan_party(rng)
+                new_owner = self.pool.home_party(rng)
                 events.append((taken, "TR01", facts.owners_on(taken), [new_owner], {}))
                 facts.transfers.append((taken, [new_owner]))
                 facts.transfers.sort(key=lambda transfer: transfer[0])
@@ -412,7 +407,7 @@ def generate_patents(rng: random.Random, clock: Clock, pool: PartyPool,
             grant = None
         applicants, force_inbound = _applicants(rng, pool)
         if force_inbound and app_ord + 120 > today:  # too recent to have been transferred yet
-            applicants, force_inbound = [*applicants, pool.jinan_party(rng)], False
+            applicants, force_inbound = [*applicants, pool.home_party(rng)], False
         facts = PatentFacts(appno, patent_type, app_ord, grant, None, applicants, applicants)
         life_events = life.simulate(facts, force_inbound)
         facts_list.append(facts)
@@ -501,8 +496,8 @@ def _event_versions(rng: random.Random, clock: Clock, event: dict, pool: PartyPo
     elif event["event_code"] == "EE01":
         later["details"] = dict(event["details"], license_kind="exclusive")
     elif event["event_code"] in ("TR01", "OL03") and event["to_parties"]:
-        replacement = pool.jinan_party(rng) if _is_jinan(event["to_parties"][0]) else \
-            pool.non_jinan_party(rng)
+        replacement = pool.home_party(rng) if pool.is_home(event["to_parties"][0]) else \
+            pool.outside_party(rng)
         later["to_parties"] = [replacement]
     else:  # a re-published version that only spells the number differently
         later["application_no"] = respell_appno(

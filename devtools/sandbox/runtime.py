@@ -1,8 +1,8 @@
 """Where a started sandbox records what it generated, and how to get the same dataset back.
 
 ``up`` and ``generate`` write ``<home>/sandbox/dataset.json`` (seed, scale, as_of,
-invalid_share); ``up`` also writes ``endpoints.json``. Because generation is deterministic,
-``load_dataset`` regenerates instead of storing hundreds of MB of records.
+invalid_share, jurisdiction); ``up`` also writes ``endpoints.json``. Because generation is
+deterministic, ``load_dataset`` regenerates instead of storing hundreds of MB of records.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from devtools.sandbox.generator import Dataset, generate_dataset
+from devtools.sandbox.territory import JINAN
 
 PARAMS_FILE = "dataset.json"
 ENDPOINTS_FILE = "endpoints.json"
@@ -25,11 +26,12 @@ class DatasetParams:
     scale: float
     as_of: str  # YYYY-MM-DD
     invalid_share: float = 0.01
+    jurisdiction: str = JINAN
 
     def generate(self) -> Dataset:
         return generate_dataset(seed=self.seed, scale=self.scale,
                                 as_of=date.fromisoformat(self.as_of),
-                                invalid_share=self.invalid_share)
+                                invalid_share=self.invalid_share, jurisdiction=self.jurisdiction)
 
 
 def sandbox_dir(home: Path) -> Path:
@@ -59,7 +61,8 @@ def read_params(home: Path) -> DatasetParams:
             data = json.loads(path.read_text(encoding="utf-8"))
             return DatasetParams(seed=int(data["seed"]), scale=float(data["scale"]),
                                  as_of=str(data["as_of"]),
-                                 invalid_share=float(data.get("invalid_share", 0.01)))
+                                 invalid_share=float(data.get("invalid_share", 0.01)),
+                                 jurisdiction=str(data.get("jurisdiction", JINAN)))
     raise FileNotFoundError(f"no sandbox dataset recorded under {sandbox_dir(home)}")
 
 

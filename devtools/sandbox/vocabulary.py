@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+from datetime import date
 from pathlib import Path
 
 # The project's own copies of the shared reference data (the dbt seeds, identical to
@@ -167,3 +168,56 @@ def load_chains() -> list[str]:
     """Chain codes of the shared chain list (``other`` included)."""
     with (REFERENCE_DIR / "industry_chains.csv").open(encoding="utf-8") as handle:
         return [row["industry_chain"] for row in csv.DictReader(handle)]
+
+
+def category_valid_from() -> dict[str, date]:
+    """合同类别 -> first registration date it may carry, for the versioned ones of the seed."""
+    with (REFERENCE_DIR / "contract_types.csv").open(encoding="utf-8") as handle:
+        return {row["contract_category"]: date.fromisoformat(row["valid_from"])
+                for row in csv.DictReader(handle) if row["valid_from"]}
+
+
+# The cities of Shandong with what sizes the sandbox's volume by city when it generates for the
+# province: (city code, GDP 2023 in 亿元, resident population at the 2020 census). GDP: the
+# cities' 2023 statistical communiqués (山东省各市2023年国民经济和社会发展统计公报), rounded;
+# population: 山东省第七次全国人口普查公报 (2021). GDP is the weight of a city's parties, patents,
+# contracts and pledges (Qingdao and Jinan the largest, as in the province's patent statistics,
+# though patents concentrate in the two more than output does); the census figure is the base of
+# the city's population rows.
+SHANDONG_CITIES: tuple[tuple[str, int, int], ...] = (
+    ("3701", 12757, 9_202_432), ("3702", 15760, 10_071_722), ("3703", 4562, 4_704_138),
+    ("3704", 2188, 3_855_601), ("3705", 3700, 2_193_518), ("3706", 10162, 7_102_116),
+    ("3707", 7606, 9_386_705), ("3708", 5516, 8_357_897), ("3709", 3390, 5_472_217),
+    ("3710", 3408, 2_906_548), ("3711", 2437, 2_968_365), ("3713", 6105, 11_018_365),
+    ("3714", 3663, 5_611_194), ("3715", 2851, 5_952_128), ("3716", 3032, 3_928_568),
+    ("3717", 4465, 8_795_939),
+)
+# Universities of the other Shandong cities (name, party_type, region_code), beside the Jinan
+# ones above and the Qingdao / Zibo ones in OTHER_UNIV_INST.
+SHANDONG_UNIV_INST: tuple[tuple[str, str, str], ...] = (
+    ("青岛大学", "university", "370202"),
+    ("中国石油大学(华东)", "university", "370211"),
+    ("枣庄学院", "university", "370402"),
+    ("中国石油大学胜利学院", "university", "370502"),
+    ("烟台大学", "university", "370613"),
+    ("鲁东大学", "university", "370602"),
+    ("潍坊学院", "university", "370702"),
+    ("曲阜师范大学", "university", "370881"),
+    ("山东农业大学", "university", "370902"),
+    ("哈尔滨工业大学(威海)", "university", "371002"),
+    ("山东外国语职业技术大学", "university", "371102"),
+    ("临沂大学", "university", "371302"),
+    ("德州学院", "university", "371402"),
+    ("聊城大学", "university", "371502"),
+    ("滨州学院", "university", "371602"),
+    ("菏泽学院", "university", "371702"),
+)
+# Weight of a county-level region within its city by kind, for cities other than Jinan (whose
+# districts have the weights above): the urban districts hold most firms.
+KIND_WEIGHTS = {"district": 2.0, "county_city": 1.0, "county": 0.6, "functional_zone": 2.0}
+
+
+def load_regions() -> list[dict[str, str]]:
+    """Rows of the region hierarchy seed (region_code, name_zh, kind, parent_code)."""
+    with (REFERENCE_DIR / "regions.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))

@@ -137,6 +137,9 @@ class Indicator:
     is_additive: bool
     breakdown_dimensions: tuple[str, ...]
     sort_order: int
+    # the counterparty is judged against the row's city or province (PAT-04, TRN-03): additive
+    # from districts to a city, not from cities to a province
+    is_counterparty_scoped: bool = False
 
     @property
     def total_only(self) -> bool:
@@ -176,6 +179,7 @@ def indicators() -> dict[str, Indicator]:
         value_method=r["value_method"], period_types=_split(r["period_types"]),
         region_attribution=r["region_attribution"], is_additive=_flag(r["is_additive"]),
         breakdown_dimensions=_split(r["breakdown_dimensions"]), sort_order=int(r["sort_order"]),
+        is_counterparty_scoped=_flag(r.get("is_counterparty_scoped", "")),
     ) for r in _rows("indicator_catalogue")]
     return {i.id: i for i in sorted(items, key=lambda i: i.sort_order)}
 

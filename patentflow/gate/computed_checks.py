@@ -24,6 +24,7 @@ from patentflow.warehouse.catalog import (
 INDICATOR_VALUES = "marts.indicator_values"
 SUITE = "computed.indicator_values"
 MAX_EXAMPLES = 10
+CITY_CODE_LENGTH = 4  # GB/T 2260: 2 digits a province, 4 a city, 6 a county-level region
 
 
 def _indicator_frame(con: duckdb.DuckDBPyConnection, columns: list[str]) -> pd.DataFrame:
@@ -52,20 +53,23 @@ def check_district_coverage(con: duckdb.DuckDBPyConnection, config: GateConfig) 
                  problems[:MAX_EXAMPLES] or None)
 
 
-def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> set[str] | None:
-    """City codes (the city's prefix + 2 digits) in the raw layer outside the listed districts;
+def unlisted_region_codes(con: duckdb.DuckDBPyConnection,
+                          config: GateConfig) -> set[str] | None:
+    """6-digit codes of the jurisdiction in the raw layer that the hierarchy does not list;
     None when no table is there to scan."""
-    city_pattern = f"{config.city_code}__"
-    json_pattern = r'"region_code"\s*:\s*"(' + config.city_code + r'[0-9]{2})"'
+    digits = 6 - len(config.city_code)
+    plain_pattern = config.city_code + "_" * digits
+    json_pattern = (r'"region_code"\s*:\s*"(' + config.city_code + "[0-9]{" + str(digits)
+                    + r'})"')
     # A plain column holds the code itself; a JSON party column holds "region_code": "<code>".
     queries = {
-        "plain": ("SELECT DISTINCT {value} FROM {table} WHERE {value} LIKE ?", city_pattern),
+        "plain": ("SELECT DISTINCT {value} FROM {table} WHERE {value} LIKE ?", plain_pattern),
         "json": ("SELECT DISTINCT unnest(regexp_extract_all({value}, ?, 1)) FROM {table}",
                  json_pattern),
     }
     found: set[str] = set()
     scanned = False
-    listed = set(config.districts)
+    listed = {config.city_code, *config.districts}
     for table, kinds in config.region_code_columns.items():
         if not table_exists(con, table):
             continue
@@ -82,44 +86,60 @@ def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> s
 
 
 def check_district_sums(con: duckdb.DuckDBPyConnection, config: GateConfig) -> Check:
-    """City total against the sum of district rows for additive indicators.
+    """Each listed region with listed children (J; for a province also each city) against the
+    sum of its children's rows, for additive indicators.
 
-    A record with an unlisted 3701xx code counts for the city only, so the city total is never
-    below the district sum; it must equal it when the raw layer holds no such code (or when the raw
-    layer is not there to prove otherwise, only the inequality is enforced).
+    A record with a code the hierarchy does not list counts for its nearest listed ancestor
+    only, so a parent is never below the sum of its children; it must equal it unless the raw
+    layer holds such a code counting for that parent (when the raw layer is not there to prove
+    otherwise, only the inequality is enforced).
     """
     name = f"{SUITE}:district_sums_match_city"
     tolerance = config.threshold("sum_tolerance")
-    strays = unlisted_city_codes(con, config)
-    exact = strays is not None and not strays
+    strays = unlisted_region_codes(con, config)
+    inexact = {config.nearest_listed(code) for code in strays or ()}
     frame = _indicator_frame(con, ["indicator_id", "period_type", "period_start", "region_code",
                                    "breakdown", "value", "numerator", "denominator"])
+    keys = ["indicator_id", "period_type", "period_start", "breakdown", "column"]
     pieces = []
     for ids, columns in ((config.additive_value_indicators, ["value"]),
                          (config.additive_ratio_indicators, ["numerator", "denominator"])):
         subset = frame[frame["indicator_id"].isin(ids)]
         for column in columns:
-            pieces.append(subset[["indicator_id", "period_type", "period_start", "region_code",
-                                  "breakdown"]].assign(column=column,
-                                                       amount=subset[column].fillna(0.0)))
+            pieces.append(subset[keys[:-1] + ["region_code"]].assign(
+                column=column, amount=subset[column].fillna(0.0)))
     problems: list[dict[str, Any]] = []
+    failed = 0
     if pieces:
         long = pd.concat(pieces, ignore_index=True)
-        keys = ["indicator_id", "period_type", "period_start", "breakdown", "column"]
-        city = long[long["region_code"] == config.city_code].groupby(keys)["amount"].sum()
-        districts = long[long["region_code"].isin(config.districts)].groupby(keys)["amount"].sum()
-        both = pd.concat([city.rename("city"), districts.rename("districts")], axis=1).fillna(0.0)
-        below = both["city"] < both["districts"] - tolerance
-        bad = below | ((both["city"] - both["districts"]).abs() > tolerance) if exact else below
+        parent_of = {child: parent for parent, children in config.region_children.items()
+                     for child in children}
+        children = long.assign(parent=long["region_code"].map(parent_of)).dropna(
+            subset=["parent"]).groupby(["parent", *keys])["amount"].sum()
+        parents = long[long["region_code"].isin(config.region_children)].rename(
+            columns={"region_code": "parent"}).groupby(["parent", *keys])["amount"].sum()
+        both = pd.concat([parents.rename("parent_value"), children.rename("children")],
+                         axis=1).fillna(0.0)
+        # A province row judges PAT-04's / TRN-03's counterparty against the province, its
+        # cities against themselves: those add up only from districts to their city.
+        scope_changes = both.index.get_level_values("parent").str.len() < CITY_CODE_LENGTH
+        both = both[~(scope_changes & both.index.get_level_values("indicator_id").isin(
+            config.counterparty_scoped_indicators))]
+        below = both["parent_value"] < both["children"] - tolerance
+        must_equal = ~both.index.get_level_values("parent").isin(inexact) \
+            if strays is not None else False
+        unequal = (both["parent_value"] - both["children"]).abs() > tolerance
+        bad = below | (unequal & must_equal)
         for key, row in both[bad].head(MAX_EXAMPLES).iterrows():
-            problems.append({**dict(zip(keys, [str(k)[:10] if i == 2 else k
-                                               for i, k in enumerate(key)], strict=True)),
-                             "city": row["city"], "sum_of_districts": row["districts"]})
+            problems.append({**dict(zip(["region_code", *keys], [str(k)[:10] if i == 3 else k
+                                                                for i, k in enumerate(key)],
+                                        strict=True)),
+                             "region_value": row["parent_value"],
+                             "sum_of_children": row["children"]})
         failed = int(bad.sum())
-    else:
-        failed = 0
-    details = {"mode": "equal" if exact else "city_at_least_sum",
-               "unlisted_3701_codes": sorted(strays) if strays else [],
+    exact = strays is not None and not strays
+    details = {"mode": "equal" if exact else "parent_at_least_sum",
+               "unlisted_codes": sorted(strays) if strays else [],
                "raw_layer_scanned": strays is not None, "examples": problems}
     return Check(name, SUITE, config.severity(name), failed == 0, failed, details)
 

@@ -36,6 +36,15 @@ class GateConfig:
     suites: list[dict[str, Any]] = field(default_factory=list)
     # public views published as views (computed on demand), never copied as tables
     on_demand_views: list[str] = field(default_factory=list)
+    # Listed regions of J with listed children -> those children (J -> its cities or districts,
+    # for a province each city -> its districts): the rows that add up.
+    region_children: dict[str, list[str]] = field(default_factory=dict)
+    # additive within a city only (the counterparty is judged against the city or province)
+    counterparty_scoped_indicators: list[str] = field(default_factory=list)
+
+    def nearest_listed(self, code: str) -> str:
+        """The listed region a code of J counts for (its nearest listed ancestor)."""
+        return reference.resolve_region(code, self.city_code) or self.city_code
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds[name])
@@ -62,6 +71,9 @@ def load_gate_config(directory: Path | None = None) -> GateConfig:
         public_schemas=dict(raw["public_schemas"]),
         districts=[region.code for region in reference.districts()],
         city_code=reference.city().code,
+        region_children={region.code: [child.code for child in reference.children(region.code)]
+                         for region in reference.regions()
+                         if reference.children(region.code)},
         city_only_indicators=[i.id for i in catalogue if i.total_only],
         # growth rates may be negative or above 100: excluded from the 0..100 rate check
         growth_indicators=[i.id for i in catalogue if i.is_growth],
@@ -70,6 +82,7 @@ def load_gate_config(directory: Path | None = None) -> GateConfig:
         # rates whose numerator and denominator are additive counts (PAT-03's population is not)
         additive_ratio_indicators=[i.id for i in catalogue if i.is_ratio],
         region_code_columns=dict(raw.get("region_code_columns") or {}),
+        counterparty_scoped_indicators=[i.id for i in catalogue if i.is_counterparty_scoped],
         suites=suites,
         on_demand_views=list(raw.get("on_demand_views") or []),
     )

@@ -72,12 +72,14 @@ def _sandbox_env() -> dict[str, str]:
 
 def start_sandbox(settings: Settings, as_of: date | None,
                   options: SandboxOptions) -> dict[str, str]:
-    """Start the sandbox servers and drop; return the source settings they answer on. With
+    """Start the sandbox servers and drop for the run's jurisdiction (its parties sit in J: a
+    province's sandbox spans its cities); return the source settings they answer on. With
     ``options.follow`` it serves as of yesterday and moves on day by day (``as_of`` unused)."""
     command = _sandbox_command(
         "up", "--home", str(settings.home),
         "--drop-dir", str(settings.drop_dir), "--seed", str(options.seed),
         "--scale", str(options.scale), "--invalid-share", str(options.invalid_share),
+        "--jurisdiction", settings.jurisdiction,
         *(["--follow"] if options.follow or as_of is None else ["--as-of", as_of.isoformat()]),
     )
     if options.faults:
@@ -125,7 +127,8 @@ def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None
         extra_env: dict[str, str] = {}
         if settings.uses_sandbox:
             options = sandbox or SandboxOptions()
-            echo(f"starting sandbox source systems (seed={options.seed}, scale={options.scale})")
+            echo(f"starting sandbox source systems (seed={options.seed}, scale={options.scale}, "
+                 f"jurisdiction={settings.jurisdiction})")
             started = time.monotonic()
             extra_env = start_sandbox(settings, as_of, options)
             sandbox_started = not options.keep_running

@@ -21,6 +21,7 @@ import pandas as pd
 from patentflow.core import duck
 from patentflow.core.settings import Settings
 from patentflow.orchestration import ingest_runs
+from patentflow.warehouse.unlisted_regions import describe
 
 SCHEMA = """
 create table if not exists runs (
@@ -39,6 +40,9 @@ create table if not exists run_checks (
 create table if not exists run_batches (
     run_id varchar, source varchar, entity varchar, batch_id varchar, delivered bigint,
     loaded bigint, quarantined bigint, superseded bigint
+);
+create table if not exists run_unlisted_codes (
+    run_id varchar, region_code varchar, counted_for varchar, records bigint, used_in varchar
 );
 create or replace view run_health as
 with tasks as (
@@ -70,16 +74,26 @@ batches as (
         sum(delivered) as delivered, sum(loaded) as loaded,
         sum(quarantined) as quarantined, sum(superseded) as superseded
     from run_batches group by run_id
+),
+unlisted as (
+    select run_id, count(*) as unlisted_codes, sum(records) as unlisted_code_records
+    from run_unlisted_codes group by run_id
 )
 select runs.*, tasks.* exclude (run_id), dbt.* exclude (run_id),
     checks.* exclude (run_id), batches.* exclude (run_id),
-    round(100.0 * batches.quarantined / nullif(batches.delivered, 0), 2) as quarantine_pct
+    round(100.0 * batches.quarantined / nullif(batches.delivered, 0), 2) as quarantine_pct,
+    coalesce(unlisted.unlisted_codes, 0) as unlisted_codes,
+    coalesce(unlisted.unlisted_code_records, 0) as unlisted_code_records
 from runs
 left join tasks using (run_id)
 left join dbt using (run_id)
 left join checks using (run_id)
-left join batches using (run_id);
+left join batches using (run_id)
+left join unlisted using (run_id);
 """
+
+
+UNLISTED_COLUMNS = ["run_id", "region_code", "counted_for", "records", "used_in"]
 
 
 def health_path(settings: Settings) -> Path:
@@ -126,13 +140,16 @@ def record(settings: Settings, run_id: str, task_states: dict[str, str],
         "failed" if any(s == "failed" for s in task_states.values()) else
         summary.get("status", "unknown"))
     tasks = [{"run_id": run_id, "task_id": t, "state": s} for t, s in sorted(task_states.items())]
+    unlisted = [{"run_id": run_id, **{k: e.get(k) for k in UNLISTED_COLUMNS[1:]}}
+                for e in summary.get("unlisted_region_codes") or []]
 
     path = health_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     with duck.connect(str(path)) as con:
         con.execute(SCHEMA)
         con.execute("begin transaction")
-        for table in ("runs", "run_tasks", "run_dbt_nodes", "run_checks", "run_batches"):
+        for table in ("runs", "run_tasks", "run_dbt_nodes", "run_checks", "run_batches",
+                      "run_unlisted_codes"):
             con.execute(f"delete from {table} where run_id = ?", [run_id])  # noqa: S608
         con.execute(
             "insert into runs (run_id, as_of, release_id, status, recorded_at, failure, log)"
@@ -151,6 +168,7 @@ def record(settings: Settings, run_id: str, task_states: dict[str, str],
             ("run_checks", _frame(checks, ["run_id", "suite", "name", "severity", "success"])),
             ("run_batches", new_batches[["run_id", "source", "entity", "batch_id", "delivered",
                                          "loaded", "quarantined", "superseded"]]),
+            ("run_unlisted_codes", _frame(unlisted, UNLISTED_COLUMNS)),
         ):
             if len(frame):
                 con.register("incoming", frame)
@@ -175,34 +193,46 @@ def set_log(settings: Settings, run_id: str, log: str) -> None:
 
 
 INGESTION_SOURCES = 4  # ingestion DAGs: show as many ingestion runs per build run
+BUILD_COLUMNS = ["run_id", "as_of", "status", "tasks_failed", "failed_tasks", "models_failed",
+                 "dbt_tests_failed", "checks_blocking", "checks_warned", "new_batches",
+                 "delivered", "quarantined", "quarantine_pct", "unlisted_codes"]
 INGEST_COLUMNS = ["finished_at", "dag_id", "as_of", "status", "seconds", "delivered", "loaded",
                   "quarantined", "warnings"]
 
 
-def _build_runs(settings: Settings, limit: int) -> tuple[pd.DataFrame, list[str]]:
+def _build_runs(settings: Settings,
+                limit: int) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The newest build runs, a line per failed one, and a line per region code of the newest
+    run that the hierarchy does not list."""
     path = health_path(settings)
     if not path.exists():
-        return pd.DataFrame(), []
+        return pd.DataFrame(), [], []
     with duck.connect(str(path), read_only=True) as con:
-        frame = con.execute(
-            "select run_id, as_of, status, tasks_failed, failed_tasks, models_failed,"
-            " dbt_tests_failed, checks_blocking, checks_warned, new_batches, delivered,"
-            " quarantined, quarantine_pct from run_health order by recorded_at desc limit ?",
-            [limit]).df()
-        if "log" in {row[0] for row in con.execute("describe runs").fetchall()}:
-            failed = con.execute(
-                "select r.run_id, r.as_of, r.failure, r.log, h.failed_tasks from runs r"
-                " join run_health h using (run_id) where r.status = 'failed'"
-                " order by r.recorded_at desc limit ?", [limit]).fetchall()
-        else:  # a file recorded before runs kept their log folder (opened read-only here)
-            failed = con.execute(
-                "select r.run_id, r.as_of, r.failure, null, h.failed_tasks from runs r"
-                " join run_health h using (run_id) where r.status = 'failed'"
-                " order by r.recorded_at desc limit ?", [limit]).fetchall()
+        # A file recorded by an older version lacks the newer columns and tables: show what it
+        # has (it is opened read-only, never upgraded, so a build may record meanwhile).
+        tables = {row[0] for row in con.execute("show tables").fetchall()}
+        recent = con.execute("select * from run_health order by recorded_at desc limit ?",
+                             [limit]).df()
+        frame = recent[[c for c in BUILD_COLUMNS if c in recent.columns]]
+        cursor = con.execute(
+            "select r.*, h.failed_tasks from runs r join run_health h using (run_id)"
+            " where r.status = 'failed' order by r.recorded_at desc limit ?", [limit])
+        names = [column[0] for column in cursor.description]
+        failed = [(r["run_id"], r["as_of"], r["failure"], r.get("log"), r["failed_tasks"])
+                  for r in (dict(zip(names, row, strict=True)) for row in cursor.fetchall())]
+        unlisted = con.execute(
+            "select u.run_id, r.as_of, u.region_code, u.counted_for, u.records, u.used_in"
+            " from run_unlisted_codes u join runs r using (run_id)"
+            " where u.run_id = (select run_id from runs order by recorded_at desc limit 1)"
+            " order by u.region_code").fetchall() if "run_unlisted_codes" in tables else []
     lines = [f"patentflow_build (run {run_id}, as_of {as_of}): FAILED tasks={tasks or '?'} "
              f"cause={failure or 'see the task logs'} log={log or 'the Airflow task logs'}"
              for run_id, as_of, failure, log, tasks in failed]
-    return frame, lines
+    unlisted_lines = [
+        f"{describe(dict(region_code=code, counted_for=parent, records=records, used_in=used))}"
+        f" (as_of {as_of}, run {run_id})"
+        for run_id, as_of, code, parent, records, used in unlisted]
+    return frame, lines, unlisted_lines
 
 
 def _ingest_table(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -215,7 +245,7 @@ def _ingest_table(records: list[dict[str, Any]]) -> pd.DataFrame:
 def latest_text(settings: Settings, limit: int = 5) -> str:
     """The newest build and ingestion runs, their failures and quarantine warnings, for the
     console (``patentflow health``)."""
-    builds, build_failures = _build_runs(settings, limit)
+    builds, build_failures, unlisted = _build_runs(settings, limit)
     records = ingest_runs.read_records(settings)
     newest = records[:limit * INGESTION_SOURCES]
     if builds.empty and not records:
@@ -232,5 +262,8 @@ def latest_text(settings: Settings, limit: int = 5) -> str:
                 for line in ingest_runs.warning_lines(r)]
     if warnings:
         parts += ["", "quarantine warnings:", *warnings]
+    if unlisted:
+        parts += ["", "region codes the hierarchy does not list (counted for their nearest listed "
+                  "ancestor; add them to dbt_project/seeds/regions.csv):", *unlisted]
     return "\n".join(parts)
 

@@ -229,8 +229,15 @@ def dbt_build(ctx: BuildContext) -> dict[str, Any]:
         if failure.result is not None:
             _merge_summary(settings, ctx, {"dbt": failure.result.to_dict()})
         raise
+    from patentflow.warehouse.unlisted_regions import unlisted_region_codes
+
     summary = result.to_dict()
-    _merge_summary(settings, ctx, {"dbt": summary})
+    unlisted = unlisted_region_codes(settings.warehouse_path)
+    for entry in unlisted:
+        log.warning("region code %s is not in the region hierarchy; its records count for %s "
+                    "(%s records: %s)", entry["region_code"], entry["counted_for"],
+                    entry["records"], entry["used_in"])
+    _merge_summary(settings, ctx, {"dbt": summary, "unlisted_region_codes": unlisted})
     return summary
 
 

@@ -79,6 +79,22 @@ def test_a_query_larger_than_the_memory_limit_spills_instead_of_failing(tmp_path
     assert sum(size for _, size in spilled) > 64 * 1024 * 1024
 
 
+def test_the_default_spill_directory_of_a_fresh_home_is_created(tmp_path: Path) -> None:
+    """dbt first spilled at province scale 3 in a home without ``tmp/``: DuckDB creates only
+    the last level of the directory, so the bounds create it."""
+    settings = settings_from({"PATENTFLOW_HOME": str(tmp_path / "fresh"),
+                              "PATENTFLOW_DUCKDB_MEMORY_LIMIT": "64MiB",
+                              "PATENTFLOW_DUCKDB_THREADS": "1"})
+    assert duck.resource_env(settings)["PATENTFLOW_DUCKDB_TEMP_DIR"] == \
+        str(tmp_path / "fresh" / "tmp" / "duckdb")
+    assert (tmp_path / "fresh" / "tmp" / "duckdb").is_dir()
+    with duck.connect(settings=settings) as con:
+        con.execute("create table t as select i, md5(i::varchar) || md5((i + 1)::varchar) as s"
+                    " from range(3000000) r(i)")
+        con.execute("create table sorted as select * from t order by s")
+        assert con.execute("select path from duckdb_temporary_files()").fetchall()
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("PATENTFLOW_DUCKDB_MEMORY_LIMIT", "lots"),
     ("PATENTFLOW_DUCKDB_MEMORY_LIMIT", "80%"),

@@ -61,6 +61,31 @@ def test_run_refuses_a_malformed_jurisdiction_with_exit_2(monkeypatch, capsys) -
     assert "PATENTFLOW_JURISDICTION" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [
+    ["run", "--as-of", "2025-06-30"], ["backfill", "--from", "2025-06-01", "--to", "2025-06-02"],
+    ["report", "--period", "2025-06"], ["health"], ["releases"], ["up"],
+])
+def test_an_unknown_jurisdiction_in_the_environment_refuses_every_command_with_exit_2(
+    command: list[str], monkeypatch, capsys, tmp_path,
+) -> None:
+    monkeypatch.setenv("PATENTFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("PATENTFLOW_JURISDICTION", "3799")
+    assert main(command) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "'3799'" in error[0] and "3717 菏泽市" in error[0]
+    assert list(tmp_path.iterdir()) == []  # nothing started, nothing written
+
+
+def test_a_malformed_jurisdiction_in_the_environment_is_one_line_naming_the_variable(
+    monkeypatch, capsys, tmp_path,
+) -> None:
+    monkeypatch.setenv("PATENTFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("PATENTFLOW_JURISDICTION", "Jinan")
+    assert main(["health"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "PATENTFLOW_JURISDICTION" in error[0] and "'Jinan'" in error[0]
+
+
 def test_a_well_formed_unlisted_code_counts_for_its_nearest_listed_ancestor() -> None:
     assert reference.resolve_region("370199", "37") == "3701"
     assert reference.resolve_region("371299", "37") == "37"

@@ -173,8 +173,8 @@ def test_unlisted_city_code_in_raw_allows_city_above_district_sum(settings: Sett
     sums = next(c for c in gate.checks if c.name.endswith("district_sums_match_city"))
     assert gate.passed
     assert sums.success
-    assert sums.details["mode"] == "city_at_least_sum"
-    assert sums.details["unlisted_3701_codes"] == ["370199"]
+    assert sums.details["mode"] == "parent_at_least_sum"
+    assert sums.details["unlisted_codes"] == ["370199"]
 
 
 def test_unlisted_city_code_in_party_json_is_found(settings: Settings) -> None:
@@ -187,8 +187,8 @@ def test_unlisted_city_code_in_party_json_is_found(settings: Settings) -> None:
     gate = gate_against_current(settings, "run-json")
 
     sums = next(c for c in gate.checks if c.name.endswith("district_sums_match_city"))
-    assert sums.details["unlisted_3701_codes"] == ["370171"]
-    assert sums.details["mode"] == "city_at_least_sum"
+    assert sums.details["unlisted_codes"] == ["370171"]
+    assert sums.details["mode"] == "parent_at_least_sum"
 
 
 def test_row_count_jump_is_a_warning_that_still_publishes(settings: Settings) -> None:

@@ -30,7 +30,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("patentflow/warehouse/load_raw.py", "_check_reconciliation"): "entity names from RAW_TABLES",
     ("patentflow/gate/computed_checks.py", "_indicator_frame"):
         "columns of the gate config, quote_ident",
-    ("patentflow/gate/computed_checks.py", "unlisted_city_codes"):
+    ("patentflow/gate/computed_checks.py", "unlisted_region_codes"):
         "table/column names of the gate config via quote_ident/qualified; pattern bound as ?",
     ("patentflow/gate/computed_checks.py", "check_batches_match_raw"):
         "raw table names from the config",

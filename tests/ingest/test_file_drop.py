@@ -94,11 +94,24 @@ def test_catalogue_of_bad_rows_is_quarantined_with_reason_codes(settings: Settin
     ]
 
 
-def test_licence_category_is_valid_from_2026(settings: Settings) -> None:
-    deliver(
-        settings, "contracts_2026-01.csv", csv_bytes([contract("L", **{"合同类别": "技术许可"})])
-    )
-    assert ingest_tech_contracts(settings, END, END).entities["tech_contracts"].loaded == 1
+def test_licence_category_is_valid_by_registration_date_from_the_2026_measures(
+    settings: Settings,
+) -> None:
+    """技术许可 exists from 2026-01-23 on: the same January file carries it legally after that
+    day and is quarantined (with the day in the reason) before it."""
+    rows = [contract(key, **{"合同类别": "技术许可", "登记日期": day})
+            for key, day in (("EARLY", "2026-01-22"), ("FIRST", "2026-01-23"),
+                             ("LATER", "2026-01-30"))]
+    deliver(settings, "contracts_2026-01.csv", csv_bytes(rows))
+    counts = ingest_tech_contracts(settings, END, END).entities["tech_contracts"]
+    assert (counts.delivered, counts.loaded, counts.quarantined) == (3, 2, 1)
+    con = load_warehouse(settings)
+    assert con.execute("SELECT record_key, reason_code, reason FROM audit.quarantine").fetchall() \
+        == [("EARLY", "invalid_enum", "合同类别='技术许可' is valid only for contracts registered "
+                                      "from 2026-01-23, not on 登记日期='2026-01-22': a value "
+                                      "outside the contract's enumeration")]
+    assert con.execute("SELECT registration_no FROM raw.tech_contracts ORDER BY 1").fetchall() \
+        == [("FIRST",), ("LATER",)]
 
 
 def test_reordered_and_extra_columns_are_matched_by_name(settings: Settings) -> None:

@@ -131,7 +131,7 @@ def test_invalid_rows_are_quarantined_and_do_not_replace_a_valid_version():
                 contract_row("BAD1", "2025-03-05", 10, tech_amount=11),  # 技术交易额 > 成交额
                 contract_row("BAD2", "2025-03-05", -5),  # negative amount
                 contract_row("BAD3", "2021-02-30", 7),  # impossible date
-                contract_row("BAD4", "2025-03-05", 3, category="技术许可"),  # only from 2026 on
+                contract_row("BAD4", "2025-03-05", 3, category="技术许可"),  # only from 2026-01-23
                 contract_row("BAD5", "2025-03-05", 2, patents=f"{valid};{bad_number}"),
                 contract_row("BAD6", "2025-03-05", 4, seller_type="个人"),
             ],
@@ -149,13 +149,14 @@ def test_invalid_rows_are_quarantined_and_do_not_replace_a_valid_version():
     assert cell(values, "CON-03", "month", "2025-03-01") == 100
 
 
-def test_licence_category_is_valid_in_2026_files_and_every_category_has_a_row():
+def test_licence_category_is_valid_from_its_registration_date_and_every_category_has_a_row():
     dataset = Dataset(as_of=dt.date(2026, 2, 15))
     dataset.drop_files.append(
         contracts_file(
             "contracts_2026-01.csv",
             [
-                contract_row("L1", "2026-01-10", 25, category="技术许可"),
+                contract_row("L0", "2026-01-22", 40, category="技术许可"),  # the day before
+                contract_row("L1", "2026-01-23", 25, category="技术许可"),
                 contract_row("D1", "2026-01-11", 5, category="技术开发", ip_types="未涉及"),
             ],
         )

@@ -21,6 +21,9 @@ import duckdb
 import pytest
 
 from patentflow.core import reference
+from patentflow.gate.computed_checks import check_district_coverage, check_district_sums
+from patentflow.gate.config import load_gate_config
+from patentflow.warehouse.unlisted_regions import unlisted_region_codes
 from tests.support.built_fixture import built_fixture
 
 GOLDEN = Path(__file__).parent / "data" / "indicator_values_3701_before_jurisdictions.parquet"
@@ -136,6 +139,18 @@ def test_every_code_the_deliveries_use_resolves_in_the_hierarchy(city_build: Pat
     assert reference.resolve_region("110108", PROVINCE) is None
 
 
+@pytest.mark.parametrize("build", ["city_build", "province_build"])
+def test_a_code_the_hierarchy_does_not_list_is_reported_count_by_code(
+    build: str, request: pytest.FixtureRequest,
+) -> None:
+    """The fixture's 370199 party applies for P5, pledges F4 and sells C8: one record each,
+    counted for Jinan whether J is the city or the province (what the run summary and
+    ``patentflow health`` show)."""
+    assert unlisted_region_codes(request.getfixturevalue(build)) == [{
+        "region_code": "370199", "counted_for": "3701", "records": 3,
+        "used_in": "patents.first_applicant=1, pledges.pledgor=1, tech_contracts.seller=1"}]
+
+
 def test_the_targets_of_each_plan_sit_on_the_rows_of_its_region(both) -> None:
     """Shandong's plan on the province row, Jinan's on Jinan's (in the province's table too)."""
     def targets(build: str) -> set[tuple]:
@@ -148,3 +163,33 @@ def test_the_targets_of_each_plan_sit_on_the_rows_of_its_region(both) -> None:
     assert {t[0] for t in province} == {"CON-01", "PIP-02"} and len(jinan) == 3
     assert targets("province") == province | jinan
     assert targets("city") == jinan
+
+
+def test_the_gate_checks_a_province_region_by_region(
+    province_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """For a province every city and every district is expected, and each parent (the
+    province, each city) is checked against its own children: the province build passes; a
+    city row raised above its districts (no unlisted code counts for Qingdao) fails, named, while
+    its province stays consistent; PAT-04 and TRN-03 add up from districts to cities only."""
+    monkeypatch.setenv("PATENTFLOW_JURISDICTION", PROVINCE)
+    config = load_gate_config()
+    assert set(config.region_children[PROVINCE]) == {r.code for r in reference.children("37")}
+    with duckdb.connect(str(province_build), read_only=True) as con:
+        coverage, sums = check_district_coverage(con, config), check_district_sums(con, config)
+    assert coverage.success, coverage.details
+    assert sums.success, sums.details
+    assert sums.details["unlisted_codes"] == ["370199"]  # counts for Jinan: Jinan may exceed
+    tampered = tmp_path / "tampered.duckdb"
+    tampered.write_bytes(province_build.read_bytes())
+    with duckdb.connect(str(tampered)) as con:
+        # Qingdao and the province alike: the province still equals its cities' sum
+        con.execute("update marts.indicator_values set value = value + 7 where region_code in "
+                    "('37', '3702') and indicator_id = 'CON-03' and breakdown = 'all'")
+        # PAT-04 judges the counterparty against the province on its row and against each city
+        # on the cities' rows: the province may exceed its cities' sum
+        con.execute("update marts.indicator_values set value = value + 5 where region_code = "
+                    "'37' and indicator_id = 'PAT-04'")
+        failed = check_district_sums(con, config)
+    assert not failed.success
+    assert {e["region_code"] for e in failed.details["examples"]} == {"3702"}

@@ -10,7 +10,7 @@ with
 
 catalogue as (
 
-    select indicator_id from {{ ref('indicator_catalogue') }}
+    select indicator_id, is_counterparty_scoped from {{ ref('indicator_catalogue') }}
     where is_additive
 
 ),
@@ -29,7 +29,8 @@ parent_values as (
         model_rows.period_start,
         model_rows.breakdown,
         model_rows.region_code as parent_code,
-        model_rows.value as parent_value
+        model_rows.value as parent_value,
+        catalogue.is_counterparty_scoped
     from {{ model }} as model_rows
     inner join catalogue
         on catalogue.indicator_id = model_rows.indicator_id
@@ -67,7 +68,7 @@ final as (
         and part_values.period_start = parent_values.period_start
         and part_values.breakdown = parent_values.breakdown
         and part_values.parent_code = parent_values.parent_code
-    where parent_values.indicator_id not in ('PAT-04', 'TRN-03')
+    where not parent_values.is_counterparty_scoped
         or length(parent_values.parent_code) >= 4
 
 )

@@ -44,23 +44,24 @@ def _tech_not_above_turnover(cleaned: dict[str, pa.Array], context: dict[str, An
     )
 
 
-def _category_valid_for_the_file(
+def _category_valid_on_registration(
     cleaned: dict[str, pa.Array], context: dict[str, Any]
 ) -> CheckResult:
-    """A 合同类别 exists only in files of months from its ``valid_from`` on (contract-type seed):
-    技术许可 was split from 技术转让 for files from 2026 on; before, it is outside the enum."""
+    """A 合同类别 exists only for contracts registered from its ``valid_from`` on (contract-type
+    seed): the 2026-01-23 measures split 技术许可 from 技术转让, so a contract registered before
+    that day cannot carry it, whatever file it arrives in. A row whose date failed to parse has
+    its reason already; ISO dates compare as text."""
     category = cleaned["contract_category"]
+    registered = cleaned["registration_date"]
     codes = no_failures(len(category))
-    file_month = context.get("file_month")
-    not_yet = sorted(t.category for t in contract_types()
-                     if t.valid_from is not None and file_month is not None
-                     and file_month < t.valid_from)
-    if not_yet:
-        early = to_mask(pc.is_in(category, value_set=pa.array(not_yet, type=pa.string())))
-        mark_failures(codes, early, "invalid_enum")
+    valid_from = {t.category: t.valid_from for t in contract_types() if t.valid_from}
+    for name, first_day in valid_from.items():
+        early = pc.and_(pc.equal(category, name), pc.less(registered, first_day.isoformat()))
+        mark_failures(codes, to_mask(early), "invalid_enum")
     return CheckResult(
         codes,
-        lambda i: f"合同类别={category[i].as_py()!r} is not valid in a file of {file_month:%Y-%m}",
+        lambda i: (f"合同类别={category[i].as_py()!r} is valid only for contracts registered from "
+                   f"{valid_from[category[i].as_py()]}, not on 登记日期={registered[i].as_py()!r}"),
     )
 
 
@@ -190,7 +191,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
                 F("tech_field", "text"),
                 F("status", "enum", True, enumerations.CONTRACT_STATUSES),
             ),
-            (_tech_not_above_turnover, _category_valid_for_the_file),
+            (_tech_not_above_turnover, _category_valid_on_registration),
         ),
         EntitySpec(
             "organizations",

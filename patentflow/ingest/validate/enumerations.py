@@ -28,7 +28,8 @@ PROSPECTS = reference.enumeration("prospect")
 PRODUCT_STATUSES = reference.enumeration("product_status")
 
 REGION_PATTERN = r"\d{6}"
-# The population delivery carries the city itself as a 4-digit code besides the 6-digit districts.
-POPULATION_REGION_PATTERN = r"\d{4}|\d{6}"
+# The population delivery carries each region at its own level: a province's 2-digit code, a
+# city's 4 digits, the 6-digit districts (PAT-03 uses each region's own row).
+POPULATION_REGION_PATTERN = r"\d{2}|\d{4}|\d{6}"
 USCC_PATTERN = r"[0-9A-HJ-NPQRTUWXY]{18}"
 MAX_MONEY = 10**14  # DECIMAL(18,4) holds 14 integer digits

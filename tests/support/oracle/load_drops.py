@@ -24,7 +24,9 @@ CONTRACT_FILE = re.compile(r"^contracts_(\d{4})-(\d{2})(?:_r(\d+))?\.(csv|xlsx)$
 SNAPSHOT_FILE = re.compile(r"_(\d{8})\.csv$", re.IGNORECASE)
 
 CONTRACT_CATEGORIES = ("技术开发", "技术转让", "技术咨询", "技术服务", "技术许可")
-LICENCE_CATEGORY_FROM_YEAR = 2026  # 技术许可 only appears in files from 2026 on
+# 技术许可 exists for contracts registered from the 2026-01-23 measures on (the oracle keeps its
+# own reading of the spec, apart from the seed).
+LICENCE_CATEGORY_FROM = dt.date(2026, 1, 23)
 SELLER_TYPES = ("企业", "高等院校", "科研机构", "其他")
 IP_TYPES = frozenset(
     (
@@ -61,13 +63,14 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_contract_row(row: dict, file_year: int) -> TechContract:
+def parse_contract_row(row: dict) -> TechContract:
     registration_no = _text(_cell(row, "合同登记号"))
     if not registration_no:
         raise Invalid("missing 合同登记号")
+    registration_date = parse_date(_cell(row, "登记日期"))
     allowed_categories = (
         CONTRACT_CATEGORIES
-        if file_year >= LICENCE_CATEGORY_FROM_YEAR
+        if registration_date >= LICENCE_CATEGORY_FROM
         else (CONTRACT_CATEGORIES[:-1])
     )
     ip_text = _text(_cell(row, "知识产权类型"))
@@ -84,7 +87,7 @@ def parse_contract_row(row: dict, file_year: int) -> TechContract:
     return TechContract(
         registration_no=registration_no,
         category=parse_enum(_text(_cell(row, "合同类别")), allowed_categories, "合同类别"),
-        registration_date=parse_date(_cell(row, "登记日期")),
+        registration_date=registration_date,
         seller_type=parse_enum(_text(_cell(row, "卖方类型")), SELLER_TYPES, "卖方类型"),
         seller_region=region_code(_cell(row, "卖方所在地")),
         turnover_wan=turnover,
@@ -107,10 +110,10 @@ def current_contracts(
         if name is None:
             quarantine.append(Quarantined("tech_contracts", drop.name, "unrecognised file name"))
             continue
-        file_year, reissue = int(name.group(1)), int(name.group(3) or 0)
+        reissue = int(name.group(3) or 0)
         for position, row in enumerate(drop.rows):
             try:
-                contract = parse_contract_row(row, file_year)
+                contract = parse_contract_row(row)
             except Invalid as error:
                 key = _text(_cell(row, "合同登记号")) or f"{drop.name}#{position + 1}"
                 quarantine.append(Quarantined("tech_contracts", key, str(error)))
