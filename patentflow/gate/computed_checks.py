@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from patentflow.gate.config import GateConfig
 from patentflow.gate.result import ERROR, WARN, Check
@@ -26,30 +25,46 @@ SUITE = "computed.indicator_values"
 MAX_EXAMPLES = 10
 
 
-def _indicator_frame(con: duckdb.DuckDBPyConnection, columns: list[str]) -> pd.DataFrame:
-    select = ", ".join(quote_ident(column) for column in columns)
-    return con.execute(f"SELECT {select} FROM {qualified(INDICATOR_VALUES)}").df()  # noqa: S608
+# Both indicator checks are computed by DuckDB where the table is: reading the multi-million-row
+# table into pandas and grouping it there was most of their time. The group keys and arithmetic
+# are the checks' own; ``$name`` parameters carry the regions and indicator lists from the seeds.
+COVERAGE_SQL = """
+WITH present AS (
+    SELECT DISTINCT indicator_id, period_type, period_start, region_code
+    FROM marts.indicator_values WHERE breakdown = 'all'),
+periods AS (SELECT DISTINCT indicator_id, period_type, period_start FROM present),
+expected AS (
+    SELECT periods.*, regions.region_code
+    FROM periods, (SELECT unnest($everyone::VARCHAR[]) AS region_code) AS regions
+    WHERE regions.region_code = $city
+       OR NOT list_contains($city_only::VARCHAR[], periods.indicator_id)),
+differences AS (
+    (SELECT *, 'missing' AS kind FROM (FROM expected EXCEPT FROM present))
+    UNION ALL
+    (SELECT *, 'unexpected' AS kind FROM (FROM present EXCEPT FROM expected)))
+SELECT indicator_id, period_type, period_start,
+       list_sort(list(region_code) FILTER (WHERE kind = 'missing')) AS missing,
+       list_sort(list(region_code) FILTER (WHERE kind = 'unexpected')) AS unexpected,
+       count(*) OVER () AS n_problems
+FROM differences
+GROUP BY indicator_id, period_type, period_start
+ORDER BY indicator_id, period_type, period_start
+LIMIT $limit
+"""
 
 
 def check_district_coverage(con: duckdb.DuckDBPyConnection, config: GateConfig) -> Check:
     """Every indicator and period has the city and all districts (city-only ones: the city)."""
     name = f"{SUITE}:every_district_present"
-    frame = _indicator_frame(con, ["indicator_id", "period_type", "period_start", "region_code",
-                                   "breakdown"])
-    frame = frame[frame["breakdown"] == "all"]
-    everyone = {config.city_code, *config.districts}
-    problems: list[dict[str, Any]] = []
-    for (indicator, period_type, start), group in frame.groupby(
-            ["indicator_id", "period_type", "period_start"], sort=True):
-        expected = {config.city_code} if indicator in config.city_only_indicators else everyone
-        present = set(group["region_code"])
-        missing, extra = sorted(expected - present), sorted(present - expected)
-        if missing or extra:
-            problems.append({"indicator_id": indicator, "period_type": period_type,
-                             "period_start": str(start)[:10], "missing": missing,
-                             "unexpected": extra})
-    return Check(name, SUITE, config.severity(name), not problems, len(problems),
-                 problems[:MAX_EXAMPLES] or None)
+    rows = con.execute(COVERAGE_SQL, {
+        "everyone": [config.city_code, *config.districts], "city": config.city_code,
+        "city_only": list(config.city_only_indicators), "limit": MAX_EXAMPLES}).fetchall()
+    problems = [{"indicator_id": indicator, "period_type": period_type,
+                 "period_start": str(start)[:10], "missing": list(missing or []),
+                 "unexpected": list(unexpected or [])}
+                for indicator, period_type, start, missing, unexpected, _ in rows]
+    count = rows[0][-1] if rows else 0
+    return Check(name, SUITE, config.severity(name), not problems, count, problems or None)
 
 
 def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> set[str] | None:
@@ -81,6 +96,36 @@ def unlisted_city_codes(con: duckdb.DuckDBPyConnection, config: GateConfig) -> s
     return (found - listed) if scanned else None
 
 
+SUMS_SQL = """
+WITH amounts AS (
+    SELECT indicator_id, period_type, period_start, breakdown, region_code,
+           'value' AS "column", coalesce(value, 0.0) AS amount
+    FROM marts.indicator_values WHERE list_contains($value_ids::VARCHAR[], indicator_id)
+    UNION ALL
+    SELECT indicator_id, period_type, period_start, breakdown, region_code,
+           'numerator', coalesce(numerator, 0.0)
+    FROM marts.indicator_values WHERE list_contains($ratio_ids::VARCHAR[], indicator_id)
+    UNION ALL
+    SELECT indicator_id, period_type, period_start, breakdown, region_code,
+           'denominator', coalesce(denominator, 0.0)
+    FROM marts.indicator_values WHERE list_contains($ratio_ids::VARCHAR[], indicator_id)),
+sums AS (
+    SELECT indicator_id, period_type, period_start, breakdown, "column",
+           coalesce(sum(amount) FILTER (WHERE region_code = $city), 0.0) AS city,
+           coalesce(sum(amount) FILTER (
+               WHERE list_contains($districts::VARCHAR[], region_code)), 0.0) AS districts
+    FROM amounts
+    GROUP BY indicator_id, period_type, period_start, breakdown, "column"),
+bad AS (
+    SELECT * FROM sums
+    WHERE city < districts - $tolerance
+       OR ($exact AND abs(city - districts) > $tolerance))
+SELECT *, count(*) OVER () AS n_failed FROM bad
+ORDER BY indicator_id, period_type, period_start, breakdown, "column"
+LIMIT $limit
+"""
+
+
 def check_district_sums(con: duckdb.DuckDBPyConnection, config: GateConfig) -> Check:
     """City total against the sum of district rows for additive indicators.
 
@@ -92,32 +137,17 @@ def check_district_sums(con: duckdb.DuckDBPyConnection, config: GateConfig) -> C
     tolerance = config.threshold("sum_tolerance")
     strays = unlisted_city_codes(con, config)
     exact = strays is not None and not strays
-    frame = _indicator_frame(con, ["indicator_id", "period_type", "period_start", "region_code",
-                                   "breakdown", "value", "numerator", "denominator"])
-    pieces = []
-    for ids, columns in ((config.additive_value_indicators, ["value"]),
-                         (config.additive_ratio_indicators, ["numerator", "denominator"])):
-        subset = frame[frame["indicator_id"].isin(ids)]
-        for column in columns:
-            pieces.append(subset[["indicator_id", "period_type", "period_start", "region_code",
-                                  "breakdown"]].assign(column=column,
-                                                       amount=subset[column].fillna(0.0)))
-    problems: list[dict[str, Any]] = []
-    if pieces:
-        long = pd.concat(pieces, ignore_index=True)
-        keys = ["indicator_id", "period_type", "period_start", "breakdown", "column"]
-        city = long[long["region_code"] == config.city_code].groupby(keys)["amount"].sum()
-        districts = long[long["region_code"].isin(config.districts)].groupby(keys)["amount"].sum()
-        both = pd.concat([city.rename("city"), districts.rename("districts")], axis=1).fillna(0.0)
-        below = both["city"] < both["districts"] - tolerance
-        bad = below | ((both["city"] - both["districts"]).abs() > tolerance) if exact else below
-        for key, row in both[bad].head(MAX_EXAMPLES).iterrows():
-            problems.append({**dict(zip(keys, [str(k)[:10] if i == 2 else k
-                                               for i, k in enumerate(key)], strict=True)),
-                             "city": row["city"], "sum_of_districts": row["districts"]})
-        failed = int(bad.sum())
-    else:
-        failed = 0
+    rows = con.execute(SUMS_SQL, {
+        "value_ids": list(config.additive_value_indicators),
+        "ratio_ids": list(config.additive_ratio_indicators), "city": config.city_code,
+        "districts": list(config.districts), "tolerance": tolerance, "exact": exact,
+        "limit": MAX_EXAMPLES}).fetchall()
+    keys = ["indicator_id", "period_type", "period_start", "breakdown", "column"]
+    problems: list[dict[str, Any]] = [
+        {**dict(zip(keys, [str(k)[:10] if i == 2 else k for i, k in enumerate(row[:5])],
+                    strict=True)), "city": row[5], "sum_of_districts": row[6]}
+        for row in rows]
+    failed = rows[0][-1] if rows else 0
     details = {"mode": "equal" if exact else "city_at_least_sum",
                "unlisted_3701_codes": sorted(strays) if strays else [],
                "raw_layer_scanned": strays is not None, "examples": problems}

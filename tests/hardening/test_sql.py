@@ -28,8 +28,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "table/column names and types from patentflow.ingest.raw_schema; file list bound as ?",
     ("patentflow/warehouse/load_raw.py", "_count"): "table names from RAW_TABLES / audit constants",
     ("patentflow/warehouse/load_raw.py", "_check_reconciliation"): "entity names from RAW_TABLES",
-    ("patentflow/gate/computed_checks.py", "_indicator_frame"):
-        "columns of the gate config, quote_ident",
     ("patentflow/gate/computed_checks.py", "unlisted_city_codes"):
         "table/column names of the gate config via quote_ident/qualified; pattern bound as ?",
     ("patentflow/gate/computed_checks.py", "check_batches_match_raw"):
