@@ -44,6 +44,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("patentflow/orchestration/run_health.py", "record"):
         "the five constant run-health table names",
     ("patentflow/warehouse/catalog.py", "row_count"): "catalog table names, quoted",
+    ("patentflow/core/duck.py", "apply_resources"):
+        "DuckDB setting names from the static keys of resource_settings; values bound as ?",
 }
 
 
