@@ -179,16 +179,10 @@ def run_dbt_build(
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     target_dir.mkdir(parents=True, exist_ok=True)
     state = persistent_target_dir(settings, project_dir)
-    spec = {
-        "common": [*_common_args(settings, project_dir, state, target_dir / "logs"),
-                   "--target", target, "--vars", json.dumps(
-                       {"jurisdiction": settings.jurisdiction,
-                        "high_value_criteria": list(settings.high_value_criteria),
-                        **(extra_vars or {})}, sort_keys=True)],
-        "build": [], "target": str(state), "copy_to": str(target_dir), "docs": docs,
-    }
-    env = dbt_env(settings)
-    env.update({AS_OF_ENV: as_of.isoformat(), RELEASE_ID_ENV: release_id})
+    spec = {"common": dbt_args(settings, project_dir, state, target_dir / "logs", target,
+                               extra_vars),
+            "build": [], "target": str(state), "copy_to": str(target_dir), "docs": docs}
+    env = {**dbt_env(settings), **run_input_env(as_of, release_id)}
     command = [sys.executable, "-m", "patentflow.warehouse.dbt_invocation", json.dumps(spec)]
     log.info("dbt build starting as_of=%s release_id=%s target=%s", as_of, release_id, target)
     started = time.monotonic()
@@ -223,10 +217,24 @@ def run_dbt_build(
     return result
 
 
-def _common_args(settings: Settings, project_dir: Path, target_path: Path,
-                 log_path: Path) -> list[str]:
+def _common_args(project_dir: Path, target_path: Path, log_path: Path) -> list[str]:
     return ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
             "--target-path", str(target_path), "--log-path", str(log_path)]
+
+
+def dbt_args(settings: Settings, project_dir: Path, target_path: Path, log_path: Path,
+             target: str = "duckdb", extra_vars: dict | None = None) -> list[str]:
+    """What every dbt command of a build takes. The ``--vars`` hold only what changes with the
+    settings (never the day), so dbt's partial-parse state survives from one build to the next."""
+    variables = {"jurisdiction": settings.jurisdiction,
+                 "high_value_criteria": list(settings.high_value_criteria), **(extra_vars or {})}
+    return [*_common_args(project_dir, target_path, log_path), "--target", target,
+            "--vars", json.dumps(variables, sort_keys=True)]
+
+
+def run_input_env(as_of: date, release_id: str) -> dict[str, str]:
+    """The run's own inputs for dbt (``macros/run_dates.sql``)."""
+    return {AS_OF_ENV: as_of.isoformat(), RELEASE_ID_ENV: release_id}
 
 
 def generate_docs(settings: Settings, target_dir: Path,
@@ -245,7 +253,7 @@ def generate_docs(settings: Settings, target_dir: Path,
         return page
     command = [
         dbt_executable(), "docs", "generate", "--static", "--empty-catalog", "--no-compile",
-        *_common_args(settings, project_dir, target_dir, target_dir / "logs"),
+        *_common_args(project_dir, target_dir, target_dir / "logs"),
     ]
     completed = subprocess.run(command, cwd=project_dir, env=dbt_env(settings),
                                capture_output=True, text=True)
