@@ -43,9 +43,10 @@ up: $(STAMP)
 down: $(STAMP)
 	$(BIN)/patentflow down
 
+# The slowest tests are listed at the end, so a CI log shows where the suite's time goes.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(PYTEST)
+	$(PYTEST) --durations=25
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check .

@@ -192,7 +192,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     try:
         filters = diff.DiffFilters.parse(args.indicator, args.region, args.period)
-        result = diff.diff(load_settings(), args.release_a, args.release_b, filters)
+        result = diff.diff(load_settings(), args.release_a, args.release_b, filters,
+                           explain=args.explain)
     except diff.BadFilter as bad:
         print(f"patentflow diff: {bad}", file=sys.stderr)
         return 2
@@ -202,7 +203,32 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     print(diff.diff_text(result, args.limit))
     if args.csv:
         rows = diff.write_csv(result, Path(args.csv))
-        print(f"all {rows:,} revisions written to {args.csv}")
+        what = "rows (one per record change)" if result.explained else "revisions"
+        print(f"all {rows:,} {what} written to {args.csv}")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from patentflow.release import explain
+    from patentflow.release.registry import NoCurrentRelease, UnknownRelease
+
+    try:
+        result = explain.explain(load_settings(), args.indicator, args.period, args.region,
+                                 args.breakdown, args.release)
+    except explain.BadExplainArgument as bad:
+        return _usage("explain", bad)
+    except (UnknownRelease, NoCurrentRelease) as unknown:
+        print(f"unknown release: {unknown}", file=sys.stderr)
+        return 1
+    except explain.NoContributions as missing:
+        print(f"patentflow explain: {missing}", file=sys.stderr)
+        return 1
+    print(explain.explain_text(result, args.limit))
+    if args.csv:
+        rows = explain.write_csv(result, Path(args.csv))
+        print(f"all {rows:,} records written to {args.csv}")
     return 0
 
 
@@ -378,8 +404,26 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only rows in YYYY (year, its quarters and months), YYYY-Qn or YYYY-MM")
     diff.add_argument("--limit", type=_non_negative, default=20,
                       help="how many of the largest revisions to print (default 20)")
-    diff.add_argument("--csv", metavar="FILE", help="write every (filtered) revision to FILE")
+    diff.add_argument("--csv", metavar="FILE", help="write every (filtered) revision to FILE "
+                      "(with --explain: one row per record change)")
+    diff.add_argument("--explain", action="store_true",
+                      help="under each revision, the records that entered, left or changed "
+                           "amount between the releases, with their lineage")
     diff.set_defaults(handler=_cmd_diff)
+
+    explain = commands.add_parser(
+        "explain", help="one published value: the rule in words and the records it is the sum "
+        "of, with their source, batch, file or API page and row")
+    explain.add_argument("indicator", help="indicator id, e.g. CON-01")
+    explain.add_argument("period", help="YYYY (year), YYYY-Qn (quarter) or YYYY-MM (month)")
+    explain.add_argument("region", help="region code: the jurisdiction or a region below it")
+    explain.add_argument("breakdown", nargs="?", default="all",
+                         help="all (default) or dimension=value, e.g. criterion=pledge")
+    explain.add_argument("--release", default="current", help="release id (default: current)")
+    explain.add_argument("--limit", type=_non_negative, default=20,
+                         help="records printed per role, largest first (default 20)")
+    explain.add_argument("--csv", metavar="FILE", help="write every record to FILE")
+    explain.set_defaults(handler=_cmd_explain)
 
     rollback = commands.add_parser("rollback", help="make an earlier release current again")
     rollback.add_argument("release_id")

@@ -101,6 +101,19 @@ ENTITIES: dict[str, str] = {
     "reference": "参考数据",
 }
 
+# The kinds of record a published value is made of (``record_kind`` of the contributions).
+RECORD_KINDS: dict[str, str] = {
+    "patent": "专利著录信息",
+    "legal_event": "专利法律事件",
+    "contract": "技术合同",
+    "pledge": "专利质押登记",
+    "policy": "知识产权保险保单",
+    "roadshow": "专利转化路演",
+    "product": "专利密集型产品",
+    "inventory_return": "存量专利盘点回执",
+    "population": "常住人口",
+}
+
 # Quality-check rules, by the part of a check name after the suite ("<suite>:<rule>.<column>").
 CHECK_RULES: dict[str, str] = {
     "schema": "表结构符合约定",
@@ -154,6 +167,10 @@ def reason_label(code: str) -> str:
 
 def source_label(source: str) -> str:
     return SOURCES.get(source, f"未登记的来源（{source}）")
+
+
+def record_kind_label(kind: str) -> str:
+    return RECORD_KINDS.get(kind, f"未登记的记录类型（{kind}）")
 
 
 def entity_label(entity: str) -> str:

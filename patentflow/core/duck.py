@@ -21,7 +21,11 @@ IN_MEMORY = ":memory:"
 
 
 def resource_settings(settings: Settings) -> dict[str, str]:
-    """DuckDB setting name -> value, as ``SET`` and dbt-duckdb's profile ``settings`` take them."""
+    """DuckDB setting name -> value, as ``SET`` and dbt-duckdb's profile ``settings`` take them.
+
+    The spill directory is created here: DuckDB creates only its last level, so under a fresh
+    ``PATENTFLOW_HOME`` the first query that spills would fail instead of spilling."""
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
     return {
         "memory_limit": settings.duckdb.memory_limit,
         "threads": str(settings.duckdb.threads),
@@ -41,9 +45,10 @@ def resource_env(settings: Settings) -> dict[str, str]:
 
 def apply_resources(con: Any, settings: Settings | None = None) -> Any:
     """Bound an open connection's database by the settings; returns the connection."""
-    for name, value in resource_settings(settings or load_settings()).items():
-        # The setting names are the static keys above; values are bound parameters.
-        con.execute(f"SET {name} = ?", [value])
+    values = resource_settings(settings or load_settings())
+    con.execute("SET memory_limit = ?", [values["memory_limit"]])
+    con.execute("SET threads = ?", [values["threads"]])
+    con.execute("SET temp_directory = ?", [values["temp_directory"]])
     return con
 
 

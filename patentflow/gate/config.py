@@ -34,6 +34,8 @@ class GateConfig:
     additive_ratio_indicators: list[str]
     region_code_columns: dict[str, dict[str, list[str]]]
     suites: list[dict[str, Any]] = field(default_factory=list)
+    # public views published as views (computed on demand), never copied as tables
+    on_demand_views: list[str] = field(default_factory=list)
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds[name])
@@ -69,4 +71,5 @@ def load_gate_config(directory: Path | None = None) -> GateConfig:
         additive_ratio_indicators=[i.id for i in catalogue if i.is_ratio],
         region_code_columns=dict(raw.get("region_code_columns") or {}),
         suites=suites,
+        on_demand_views=list(raw.get("on_demand_views") or []),
     )

@@ -6,7 +6,7 @@ DAG processor parses every file in well under a second.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
@@ -39,6 +39,17 @@ FILE_DROP_SOURCES = frozenset({"tech_contracts", "reference"})
 # The local runner sets it to 0: it runs the day once and moves on.
 DROP_WAIT = timedelta(seconds=load_settings().drop_wait_seconds)
 DROP_POKE_INTERVAL = timedelta(minutes=5)
+
+
+def drop_wait_over(interval_end: datetime | None, now: datetime) -> bool:
+    """Has a file-drop run waited long enough for its day's delivery?
+
+    The wait is counted from the end of the run's data interval, not from when the run started:
+    a scheduled run waits up to ``DROP_WAIT`` after its day ended, while a backfill (or a rerun)
+    of a day that ended long ago takes what the drop holds now and skips at once when nothing
+    is pending, instead of sitting out a full day's wait per backfilled day.
+    """
+    return interval_end is not None and now >= interval_end + DROP_WAIT
 
 
 def run_log_dir(dag_id: str, run_id: str) -> str | None:
@@ -106,11 +117,19 @@ def ingestion_dag(*, source: str, asset: Asset, doc_md: str, tags: list[str]):
                 mode="reschedule",
                 soft_fail=True,
             )
-            def wait_for_marked_files() -> bool:
+            def wait_for_marked_files(data_interval_end=None) -> bool:
+                from airflow.sdk.exceptions import AirflowSkipException
+
                 from patentflow.core.settings import load_settings
                 from patentflow.ingest.files.arrivals import pending_deliveries
 
-                return bool(pending_deliveries(load_settings(), source))
+                if pending_deliveries(load_settings(), source):
+                    return True
+                if drop_wait_over(data_interval_end, pendulum.now("UTC")):
+                    raise AirflowSkipException(
+                        f"no marked delivery in the {source} drop by "
+                        f"{data_interval_end + DROP_WAIT} (the day's wait is over)")
+                return False
 
             wait_for_marked_files() >> ingest()
         else:

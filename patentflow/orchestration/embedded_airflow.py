@@ -44,6 +44,10 @@ def airflow_env(settings: Settings, extra: Mapping[str, str] | None = None) -> d
         "AIRFLOW__CORE__EXECUTOR": env.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
         "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM", "4"),
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # Whichever runs first in a home (`make run` or `make up`) registers the DAGs unpaused,
+        # so that `make up` after `make run` finds its schedules running.
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": env.get(
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": env.get(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{airflow_home / 'airflow.db'}"
         ),
@@ -79,10 +83,47 @@ def _airflow(args: list[str], env: Mapping[str, str], *, check: bool = True,
 
 
 def prepare(settings: Settings, env: Mapping[str, str], log_file: Path) -> None:
-    """Migrate the metadata DB (idempotent) and create the one-slot DuckDB writer pool."""
+    """Migrate the metadata DB (idempotent), create the one-slot DuckDB writer pool, and make
+    the home's ``airflow.cfg`` say what the environment says."""
     _airflow(["db", "migrate"], env, log_file=log_file)
     _airflow(["pools", "set", DUCKDB_WRITER_POOL, "1", DUCKDB_WRITER_POOL_DESCRIPTION], env,
              log_file=log_file)
+    write_cli_config(Path(env["AIRFLOW_HOME"]) / "airflow.cfg", env)
+
+
+# What a shell with only AIRFLOW_HOME set must see as the services do: the DAGs, no examples,
+# Beijing time (``airflow backfill create --from-date 2025-06-01`` means 00:00 in Beijing, as
+# the schedules do), the metadata DB and the log folder. Secrets stay in the environment.
+CLI_CONFIG = (("core", "dags_folder"), ("core", "load_examples"), ("core", "default_timezone"),
+              ("core", "dags_are_paused_at_creation"), ("core", "executor"),
+              ("database", "sql_alchemy_conn"), ("logging", "base_log_folder"))
+
+
+def write_cli_config(path: Path, env: Mapping[str, str]) -> None:
+    """Set the ``CLI_CONFIG`` options of the ``airflow.cfg`` Airflow generated to the values
+    of their ``AIRFLOW__SECTION__KEY`` variables in ``env``, leaving every other line (and
+    comment) as Airflow wrote it."""
+    if not path.exists():
+        return
+    wanted = {(section, key): env[f"AIRFLOW__{section.upper()}__{key.upper()}"]
+              for section, key in CLI_CONFIG if f"AIRFLOW__{section.upper()}__{key.upper()}" in env}
+    lines, section, seen = [], "", set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            lines += [f"{key} = {value}" for (sec, key), value in wanted.items()
+                      if sec == section and (sec, key) not in seen]
+            seen |= {(sec, key) for sec, key in wanted if sec == section}
+            section = stripped[1:-1]
+        elif "=" in stripped and not stripped.startswith("#"):
+            key = stripped.split("=", 1)[0].strip()
+            if (section, key) in wanted:
+                line = f"{key} = {wanted[(section, key)]}"
+                seen.add((section, key))
+        lines.append(line)
+    lines += [f"{key} = {value}" for (sec, key), value in wanted.items()
+              if sec == section and (sec, key) not in seen]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def run_dags(runs: list[tuple[str, str]], env: Mapping[str, str], log_file: Path,

@@ -144,6 +144,9 @@ def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None
             when_triggered=(embedded_airflow.BUILD_DAG,),
             prepare_first=True,  # one Airflow start-up for the migration, the pool and the DAGs
         )
+        # The runner's Airflow generated airflow.cfg if it was missing; make it say what the
+        # environment says, as prepare() does, for a shell with only AIRFLOW_HOME set.
+        embedded_airflow.write_cli_config(settings.airflow_home / "airflow.cfg", env)
         problems = []
         for result in results:
             key = result["dag_id"] if not first_day else \

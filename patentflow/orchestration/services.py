@@ -99,7 +99,6 @@ def service_env(settings: Settings, sources: Mapping[str, str]) -> dict[str, str
     url = ui_url(settings)
     env.update({
         "AIRFLOW__CORE__PARALLELISM": PARALLELISM,
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
         "AIRFLOW__CORE__AUTH_MANAGER":
             "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",

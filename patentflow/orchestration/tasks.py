@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from patentflow.core import duck
-from patentflow.core.intervals import as_of_for_interval_end
+from patentflow.core.intervals import as_of_for_interval_end, interval_for_as_of
 from patentflow.core.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -237,13 +237,13 @@ def dbt_build(ctx: BuildContext) -> dict[str, Any]:
 def quality_gate(ctx: BuildContext) -> dict[str, Any]:
     """Run every check; fail the task when an error-severity check fails (run_gate alerts)."""
     from patentflow.gate.runner import run_gate
-    from patentflow.release.registry import current_release
+    from patentflow.release.registry import baseline_release
 
     settings = load_settings()
     run_results = run_dir(settings, ctx) / "dbt" / "run_results.json"
-    served = current_release(settings)
+    baseline = baseline_release(settings, interval_for_as_of(ctx.as_of)[1])
     gate = run_gate(settings, ctx.run_id, run_results if run_results.exists() else None,
-                    previous_row_counts=dict(served.row_counts) if served else None)
+                    previous_row_counts=dict(baseline.row_counts) if baseline else None)
     payload = gate.to_dict()
     _merge_summary(settings, ctx, {"gate": payload})
     if not gate.passed:

@@ -110,8 +110,11 @@ def staging_schema(schema: str, release_id: str) -> str:
 
 
 def served_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """``schema.table`` of the release's public tables: every ``marts`` table, three audit ones."""
-    tables = [f"marts.{name}" for name in list_tables(con, "marts")]
+    """``schema.table`` of the release's public tables: every ``marts`` table, three audit ones.
+
+    A release's views are its on-demand views (every other view was copied as a table): they
+    are not served, what they are computed from is (docs/decisions/contributions.md)."""
+    tables = [f"marts.{name}" for name in list_tables(con, "marts", include_views=False)]
     present = set(list_tables(con, "audit"))
     return tables + [f"audit.{name}" for name in AUDIT_TABLES if name in present]
 

@@ -108,13 +108,42 @@ def _sql_string(value: str) -> str:
 
 
 def public_tables(con: duckdb.DuckDBPyConnection, config: GateConfig) -> list[str]:
-    """``schema.table`` of every published table present in the attached build warehouse."""
+    """``schema.table`` of every published table present in the attached build warehouse (the
+    on-demand views are published as views: ``on_demand_views``)."""
     tables: list[str] = []
     for schema, wanted in config.public_schemas.items():
         present = list_tables(con, schema, BUILD_ALIAS)
         names = present if wanted == "all" else [name for name in wanted if name in present]
-        tables.extend(f"{schema}.{name}" for name in names)
+        tables.extend(f"{schema}.{name}" for name in names
+                      if f"{schema}.{name}" not in config.on_demand_views)
     return tables
+
+
+def on_demand_views(con: duckdb.DuckDBPyConnection, config: GateConfig) -> dict[str, str]:
+    """``schema.view`` → its ``CREATE VIEW`` statement, for every on-demand view of the attached
+    build warehouse. DuckDB keeps a view's statement without its catalog, so it names the
+    release's own tables when run in the release."""
+    views: dict[str, str] = {}
+    for view in config.on_demand_views:
+        schema, _, name = view.partition(".")
+        row = con.execute("SELECT sql FROM duckdb_views() WHERE database_name = ? "
+                          "AND schema_name = ? AND view_name = ?",
+                          [BUILD_ALIAS, schema, name]).fetchone()
+        if row is None:
+            log.warning("on-demand view %s is not in the build warehouse; not published", view)
+            continue
+        statement = str(row[0])
+        if not statement.upper().startswith(f"CREATE VIEW {view.upper()} AS "):
+            raise ValueError(f"{view}: unexpected view definition {statement[:80]!r}")
+        views[view] = statement
+    return views
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> None:
+    """Create the on-demand views in the release and prove they bind to its own tables."""
+    for view, statement in views.items():
+        con.execute(statement)
+        con.execute(f"SELECT * FROM {qualified(view)} LIMIT 0")  # noqa: S608
 
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, tables: list[str], release_id: str) -> None:
@@ -293,8 +322,10 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
         con.execute(f"ATTACH {_sql_string(str(settings.warehouse_path))} AS {BUILD_ALIAS} "
                     "(READ_ONLY)")
         tables = public_tables(con, config)
+        views = on_demand_views(con, config)
         _copy_tables(con, tables, release_id)
         con.execute(f"DETACH {BUILD_ALIAS}")
+        _create_views(con, views)
 
         revisions, added = _revisions_against(previous, con)
         record = {"release_id": release_id,
@@ -323,7 +354,8 @@ def _assemble_and_switch(settings: Settings, run_id: str, release_id: str,
         "dbt_manifest_sha256": file_sha256(dbt_manifest_path(settings, run_id, extra)),
         "previous_release_id": previous.release_id if previous else None,
         "current": {"taken": decision.take, "reason": decision.reason},
-        "tables": tables, "row_counts": row_counts, "input_batches": input_batches,
+        "tables": tables, "views": sorted(views), "row_counts": row_counts,
+        "input_batches": input_batches,
         "excluded_batches": [{"batch_id": b["batch_id"], "origin": b["origin"],
                               "reason": b["excluded_reason"]}
                              for b in input_batches if b.get("excluded")],

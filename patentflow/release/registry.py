@@ -263,6 +263,22 @@ def list_releases(settings: Settings) -> list[ReleaseInfo]:
     return list(seen.values())
 
 
+def baseline_release(settings: Settings, interval_end: date | datetime | str) -> ReleaseInfo | None:
+    """The kept release a build for the data interval ending at ``interval_end`` is compared
+    with (the gate's row-count drop and jump): the one covering the latest interval that does
+    not end after it (the newest publication on a tie). For the next day that is ``current``;
+    for a backfilled or rerun earlier day it is the release of that day or the one before,
+    never a later day's, whose extra months and quarters would read as a jump the other way
+    and block every backfill as a drop. None when no kept release is that early."""
+    end = interval_instant(interval_end)
+    candidates = [(instant, position, info)
+                  for position, info in enumerate(list_releases(settings))
+                  if info.status != "pruned"
+                  and (instant := interval_instant(info.interval_end)) is not None
+                  and end is not None and instant <= end]
+    return max(candidates, key=lambda found: found[:2])[2] if candidates else None
+
+
 def switch_current(settings: Settings, release_id: str) -> None:
     """Point ``current`` at ``release_id`` atomically: a new symlink renamed over the old one."""
     releases = settings.releases_dir

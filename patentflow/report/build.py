@@ -11,14 +11,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from patentflow.core.settings import Settings
+from patentflow.release.registry import WAREHOUSE
 from patentflow.report import definitions as d
 from patentflow.report.browser import print_to_pdf
 from patentflow.report.excel import write_workbook
 from patentflow.report.html import render_html
+from patentflow.report.lookup import Values
 from patentflow.report.period import ReportPeriod
 from patentflow.report.revisions import METADATA, attach_revisions, previous_report_release
 from patentflow.report.sections import build_sections
 from patentflow.report.source import load_release
+from patentflow.report.verification import load_records, verification_sections
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,10 @@ def generate_report(settings: Settings, period: ReportPeriod, release_id: str | 
     directory = out_dir or reports_dir(settings) / period.key
     data = load_release(settings, release_id)
     attach_revisions(settings, data, previous_report_release(reports_dir(settings), period))
-    sections = build_sections(data, period)
+    values = Values(data.values)
+    sections = build_sections(data, period, values)
+    verification = verification_sections(values, period, data.region_names,
+                                         load_records(data.path / WAREHOUSE, period))
     as_of = data.as_of or ((data.manifest.get("data_interval") or {}).get("end") or "—")
     generated_at = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M")
     directory.mkdir(parents=True, exist_ok=True)
@@ -63,7 +69,8 @@ def generate_report(settings: Settings, period: ReportPeriod, release_id: str | 
         sections=sections,
         definitions=[(i.id, i.name, data.values.loc[data.values["indicator_id"] == i.id, "unit"]
                       .iloc[0] if (data.values["indicator_id"] == i.id).any() else "",
-                      i.definition) for i in d.INDICATORS.values()])
+                      i.definition) for i in d.INDICATORS.values()],
+        verification=verification)
     pdf_path, reason = (print_to_pdf(html_path, directory / f"{stem}.pdf") if pdf
                         else (None, "PDF not requested"))
     metadata = directory / METADATA

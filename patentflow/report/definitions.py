@@ -61,6 +61,8 @@ KEY_CHAINS: dict[str, str] = {code: name for code, name in reference.industry_ch
                               if code != "other"}
 
 DISTRICT_COLUMNS = ["PAT-01", "PAT-02", "PAT-03", "TRN-01", "TRN-02", "CON-01", "CON-03", "FIN-01"]
+VERIFICATION_INDICATORS = ["CON-01", "PAT-01", "PAT-02", "FIN-01", "UNI-03"]
+"""The headline figures each region's verification sheet (核查清单) lists record by record."""
 CHAIN_COLUMNS = ["PAT-01", "PAT-02", "PAT-04", "TRN-01", "TRN-02", "TRN-03", "UNI-05", "FIN-08"]
 
 PERIOD_TYPES = {"year": "年", "quarter": "季度", "month": "月"}

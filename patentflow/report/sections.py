@@ -474,9 +474,11 @@ def early_release_warning(data: ReleaseData, period: ReportPeriod) -> str | None
             f"{period.end.isoformat()}，本期数据尚不完整。")
 
 
-def build_sections(data: ReleaseData, period: ReportPeriod) -> list[Section]:
-    """The eight sections; every figure as of the period's end (see ``lookup``)."""
-    values = Values(data.values)
+def build_sections(data: ReleaseData, period: ReportPeriod,
+                   values: Values | None = None) -> list[Section]:
+    """The eight sections; every figure as of the period's end (see ``lookup``). ``values``:
+    the release's look-up, when the caller has built it already."""
+    values = values or Values(data.values)
     sections = [
         targets_section(values, period),
         flows_section(values, period),

@@ -52,6 +52,7 @@ class Table:
     note: str = ""
     row_ids: list[str] = field(default_factory=list)  # e.g. indicator ids, for tests and anchors
     wide: bool = False  # too many columns for a portrait page: printed on a landscape one
+    plain: bool = False  # a long record list: the workbook writes its cells without borders
 
     def cell_kind(self, row: list[Any], column_index: int) -> str:
         kind = self.columns[column_index].kind

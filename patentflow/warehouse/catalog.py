@@ -21,13 +21,16 @@ def qualified(table: str, catalog: str | None = None) -> str:
 
 
 def list_tables(
-    con: duckdb.DuckDBPyConnection, schema: str, catalog: str | None = None
+    con: duckdb.DuckDBPyConnection, schema: str, catalog: str | None = None,
+    *, include_views: bool = True,
 ) -> list[str]:
-    """Names of the tables and views of ``schema`` (in ``catalog`` when given), sorted."""
+    """Names of the tables and (unless ``include_views`` is false) views of ``schema`` (in
+    ``catalog`` when given), sorted."""
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = ? AND (? IS NULL OR table_catalog = ?) ORDER BY table_name",
-        [schema, catalog, catalog],
+        "WHERE table_schema = ? AND (? IS NULL OR table_catalog = ?) "
+        "AND (? OR table_type = 'BASE TABLE') ORDER BY table_name",
+        [schema, catalog, catalog, include_views],
     ).fetchall()
     return [row[0] for row in rows]
 

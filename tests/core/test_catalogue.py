@@ -65,3 +65,13 @@ def test_check_names_become_chinese_descriptions() -> None:
     assert catalogue.check_label("raw.patents:not_null.application_no") == \
         "原始层专利著录信息：application_no 不得为空"
     assert catalogue.check_label("dbt:test.patentflow.recent_rows") == "dbt数据测试 recent_rows"
+
+
+def test_every_kind_of_contributing_record_has_a_chinese_label() -> None:
+    """The kinds of record a published value is made of are labelled for the verification
+    sheets (tests/e2e/test_pipeline.py checks every kind a release holds); an unknown kind says
+    so."""
+    assert {"patent", "legal_event", "contract", "pledge", "policy", "roadshow", "product",
+            "inventory_return"} <= set(catalogue.RECORD_KINDS)
+    assert all(CJK.search(label) for label in catalogue.RECORD_KINDS.values())
+    assert catalogue.record_kind_label("licence") == "未登记的记录类型（licence）"

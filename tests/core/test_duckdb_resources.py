@@ -129,3 +129,15 @@ def test_dbt_opens_the_warehouse_with_the_same_bounds(tmp_path: Path) -> None:
             shown = json.loads(preview)[0] if isinstance(preview, str) else preview[0]
     assert shown is not None, done.stdout[-3000:]
     assert (shown["m"], int(shown["t"]), shown["d"]) == _as_duckdb_reports("700MiB", 1, str(spill))
+
+
+def test_the_spill_directory_exists_before_a_query_can_spill(tmp_path) -> None:
+    """DuckDB creates only the last component of its temp directory, when it first spills."""
+    settings = settings_from({"PATENTFLOW_HOME": str(tmp_path / "home")})
+    con = duck.connect(settings=settings)
+    try:
+        assert settings.duckdb_temp_dir.is_dir()
+        assert duck.resource_env(settings)["PATENTFLOW_DUCKDB_TEMP_DIR"] == \
+            str(settings.duckdb_temp_dir)
+    finally:
+        con.close()

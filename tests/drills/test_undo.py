@@ -14,6 +14,7 @@ Stages run through ``devtools.drills`` (the Airflow tasks' functions, without Ai
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -83,6 +84,7 @@ def homes(tmp_path_factory) -> dict:
         deliver_wrong_reissue(home)
         stage(home, "all", NEXT, "mistaken", drills.source_env(test_system))
         wrong = current_values(home)
+        wrong_release = (home / "releases" / "current").resolve().name
         wrong_batches = [b["batch_id"] for b in json.loads(
             (home / "releases" / "current" / "manifest.json").read_text())["input_batches"]
             if "__20250630__1600" in b["batch_id"]]  # the API pulls of the mistaken run
@@ -97,7 +99,7 @@ def homes(tmp_path_factory) -> dict:
         for target in (clean, home, test_system):
             sandbox(target, "down")
     return {"clean": clean, "home": home, "wrong": wrong, "wrong_batches": wrong_batches,
-            "outputs": outputs}
+            "wrong_release": wrong_release, "outputs": outputs}
 
 
 def test_the_mistaken_run_published_other_figures(homes) -> None:
@@ -129,3 +131,23 @@ def test_the_release_records_what_was_set_aside_and_why(homes) -> None:
     moved = sum(" -> " in line for output in homes["outputs"] for line in output.splitlines())
     assert unbalanced == 0 and flagged == 6
     assert moved >= 2 and retaken == moved  # each moved-back endpoint re-pulled, new batch id
+
+
+def test_diff_explain_traces_the_undone_reissue_to_its_rows(homes, tmp_path) -> None:
+    """The mistaken release against the fixed one, record by record, for the contract
+    indicators: the wrong re-issue's five contracts (50,000 万元 each) leave CON-01 or fall back
+    to their own file's amounts, with the re-issue's rows as their old lineage; every revised
+    count or sum is accounted for by its records (nothing unexplained)."""
+    target = tmp_path / "explained.csv"
+    out = cli(homes["home"], "diff", homes["wrong_release"], "current", "--explain",
+              "--indicator", "CON", "--limit", "3", "--csv", str(target))
+    with target.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+
+    assert "each with the records that entered, left or changed amount" in out
+    reissued = [row for row in rows if row["old_origin"] == WRONG_REISSUE]
+    assert {row["record_key"] for row in reissued if row["indicator_id"] == "CON-01"} == \
+        {f"2025370100{n:06d}" for n in range(5)}
+    assert {row["record_change"] for row in reissued} <= {"left", "amount"}
+    assert all(row["new_origin"] != WRONG_REISSUE for row in rows)
+    assert {row["unexplained"] for row in rows} <= {"0.0", ""}

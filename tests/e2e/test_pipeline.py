@@ -162,6 +162,33 @@ def _tree_digest(directory: Path) -> str:
     return digest.hexdigest()
 
 
+def test_the_verification_sheets_reconcile_every_headline_figure_of_every_region(published):
+    """The records the workbook's 核查清单 list for each region add up to the published figures
+    (the same computation the workbook writes, without rendering it), and every kind of
+    record is labelled."""
+    from patentflow.core import catalogue
+    from patentflow.report.lookup import Values
+    from patentflow.report.period import ReportPeriod
+    from patentflow.report.verification import load_records, verification_sections
+
+    _, path, _ = published
+    period = ReportPeriod.parse("2025-06")
+    records = load_records(path, period)
+    with duckdb.connect(str(path), read_only=True) as con:
+        values = con.sql("select * from marts.indicator_values").df()
+        kinds = {row[0] for row in con.sql(
+            "select distinct record_kind from marts.fct_indicator_contributions union "
+            "select distinct record_kind from marts.fct_indicator_stock_contributions").fetchall()}
+    values["period_start"] = pd.to_datetime(values["period_start"]).dt.date
+    values["period_end"] = pd.to_datetime(values["period_end"]).dt.date
+    sections = verification_sections(Values(values), period, {}, records)
+
+    assert kinds <= set(catalogue.RECORD_KINDS)
+    assert len(sections) == 14 and len(records) > 500
+    checks = [row for section in sections for row in section.tables[1].rows]
+    assert {row[-1] for row in checks} == {"一致"}, [r for r in checks if r[-1] != "一致"][:5]
+
+
 def test_a_failing_quality_check_blocks_publication_and_keeps_the_release(published):
     """Plant a quarantine spike (every record of a batch rejected) and rebuild."""
     from patentflow.core.settings import load_settings
@@ -205,3 +232,26 @@ def test_a_failing_quality_check_blocks_publication_and_keeps_the_release(publis
     failing = [c for c in blocked["checks"] if not c["success"] and c["severity"] == "error"]
     assert any("quarantine" in c["name"] for c in failing), failing
     assert "quality gate failed" in log_file.read_text(encoding="utf-8")
+
+
+def test_a_published_value_is_explained_by_the_records_it_is_the_sum_of(published, tmp_path):
+    """`patentflow explain` on the run's release: the contracts behind the city's CON-01 add up
+    to the published value and name the delivered file and row each came from."""
+    home, path, _ = published
+    with duckdb.connect(str(path), read_only=True) as con:
+        value = con.execute(
+            "select value from marts.indicator_values where indicator_id = 'CON-01' "
+            "and period_type = 'year' and period_start = '2025-01-01' and region_code = '3701' "
+            "and breakdown = 'all'").fetchone()[0]
+        delivered = {row[0] for row in con.execute(
+            "select distinct origin from audit.reconciliation "
+            "where entity = 'tech_contracts'").fetchall()}
+    out = tmp_path / "con01.csv"
+    run = _patentflow(home, "explain", "CON-01", "2025", "3701", "--csv", str(out))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "CON-01 涉专利技术合同成交额" in run.stdout
+    records = pd.read_csv(out)
+    assert len(records) > 0 and set(records["record_kind"]) == {"contract"}
+    assert records["amount"].sum() == pytest.approx(value)
+    assert set(records["origin"]) <= delivered and (records["row_number"] >= 1).all()
+    assert _patentflow(home, "explain", "CON-01", "2025", "nowhere").returncode == 2

@@ -102,6 +102,20 @@ def test_file_drop_dags_wait_for_a_marked_delivery_without_holding_a_worker(dagb
             f"ingest_{source}"]
 
 
+def test_a_file_drop_run_waits_for_its_day_only_until_the_wait_after_the_day_ended():
+    from datetime import UTC, datetime, timedelta
+
+    from patentflow.orchestration.dag_factory import DROP_WAIT, drop_wait_over
+
+    day_end = datetime(2025, 6, 30, 16, tzinfo=UTC)  # 1 July 00:00 in Beijing
+    assert not drop_wait_over(day_end, day_end)  # the scheduled run, as the day ends
+    assert not drop_wait_over(day_end, day_end + DROP_WAIT - timedelta(seconds=1))
+    assert drop_wait_over(day_end, day_end + DROP_WAIT)
+    # a backfill (or rerun) of a day long past does not sit out another day's wait
+    assert drop_wait_over(day_end, datetime(2026, 1, 1, tzinfo=UTC))
+    assert not drop_wait_over(None, day_end)  # no interval: the sensor's own timeout decides
+
+
 def test_publication_only_happens_downstream_of_the_quality_gate(dagbag):
     build = dagbag.dags["patentflow_build"]
     publish = build.get_task("publish")

@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from patentflow.gate.config import load_gate_config
 from patentflow.gate.result import GateResult
 from patentflow.gate.runner import load_gate_result
 from patentflow.release import diff
 from patentflow.release.publish import GateFailed, ReleaseExists, publish_release
 from patentflow.release.registry import (
     NoCurrentRelease,
+    baseline_release,
     current_release,
     diff_releases,
     list_releases,
@@ -101,6 +104,38 @@ def test_release_holds_public_tables_only_read_only_with_manifest(
     for path in [*release.glob("*.*"), *(release / "parquet").iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o444
     assert [e["event"] for e in read_registry(settings)] == ["published"]
+
+
+def test_an_on_demand_view_is_published_as_a_view_over_the_releases_own_tables(
+        tmp_path: Path, passing_gate: GateResult) -> None:
+    """gate.yml's on_demand_views stay views: no table, no Parquet file, no row count, and
+    they read the release's tables (its release_id stamp), not the build warehouse's."""
+    settings = make_settings(tmp_path / "home")
+    build_fixture_warehouse(settings.warehouse_path)
+    mutate(settings.warehouse_path,
+           "CREATE VIEW marts.city_rows AS "
+           "SELECT * FROM marts.indicator_values WHERE region_code = '3701'")
+    config = replace(load_gate_config(), on_demand_views=["marts.city_rows"])
+    info = publish_release(settings, "run-r1", "r1", "2025-03-01", "2025-04-01", passing_gate,
+                           {}, config=config)
+
+    con = duckdb.connect(str(info.path / "warehouse.duckdb"), read_only=True)
+    try:
+        kind = con.execute("SELECT table_type FROM information_schema.tables "
+                           "WHERE table_schema = 'marts' AND table_name = 'city_rows'").fetchall()
+        through_view = con.execute(
+            "SELECT count(*), min(release_id), max(release_id) FROM marts.city_rows").fetchone()
+        city_rows = con.execute("SELECT count(*) FROM marts.indicator_values "
+                                "WHERE region_code = '3701'").fetchone()[0]
+    finally:
+        con.close()
+    assert kind == [("VIEW",)]
+    assert through_view == (city_rows, "r1", "r1") and city_rows > 0
+    manifest = json.loads((info.path / "manifest.json").read_text())
+    assert manifest["views"] == ["marts.city_rows"]
+    assert "marts.city_rows" not in manifest["tables"]
+    assert "marts.city_rows" not in manifest["row_counts"]
+    assert not (info.path / "parquet" / "marts.city_rows.parquet").exists()
 
 
 def test_warn_failure_publishes_with_the_warning_recorded(tmp_path: Path) -> None:
@@ -311,6 +346,30 @@ def test_current_moves_forward_only_in_data_time(tmp_path: Path, passing_gate: G
 
     rollback(settings, "day-1201")
     assert "current: day-1201 — made current by rollback at" in releases_text(settings)
+
+
+def test_a_build_is_compared_with_the_release_of_its_day_or_the_one_before_never_later(
+        tmp_path: Path, passing_gate: GateResult) -> None:
+    """The gate's row-count baseline: a backfilled day is not held against a later current
+    release, whose extra periods would read as a drop and block it."""
+    settings = make_settings(tmp_path / "home")
+    assert baseline_release(settings, "2026-12-02T00:00:00+08:00") is None  # nothing yet
+    publish_for(settings, "day-1128", passing_gate, "2026-11-28T00:00:00+08:00",
+                "2026-11-29T00:00:00+08:00")
+    publish_for(settings, "day-1201", passing_gate, "2026-12-01T00:00:00+08:00",
+                "2026-12-02T00:00:00+08:00")
+
+    def baseline(end: str) -> str | None:
+        found = baseline_release(settings, end)
+        return found.release_id if found else None
+
+    assert baseline("2026-12-03T00:00:00+08:00") == "day-1201"  # the next day: current
+    assert baseline("2026-12-02T00:00:00+08:00") == "day-1201"  # a rerun of the current day
+    assert baseline("2026-11-30T00:00:00+08:00") == "day-1128"  # a backfilled day in between
+    assert baseline("2026-11-20T00:00:00+08:00") is None  # before every release
+    publish_for(settings, "day-1128-rerun", passing_gate, "2026-11-28T00:00:00+08:00",
+                "2026-11-29T00:00:00+08:00")
+    assert baseline("2026-11-29T00:00:00+08:00") == "day-1128-rerun"  # newest of the day
 
 
 def test_a_retried_publication_after_a_crash_records_itself_and_respects_current(

@@ -1,5 +1,6 @@
 -- Resident population for every reporting region and every reporting year, falling back to the
--- latest earlier year the delivery has for that region (PAT-03); null when there is none.
+-- latest earlier year the delivery has for that region (PAT-03); null when there is none. The
+-- lineage names the reference file row the figure came from.
 with
 
 population as (
@@ -28,6 +29,10 @@ candidates as (
         years.reporting_year,
         population.population_year,
         population.resident_population,
+        population.source_system,
+        population.batch_id,
+        population.origin,
+        population.batch_row_number,
         row_number() over (
             partition by regions.region_code, years.reporting_year
             order by population.population_year desc
@@ -47,7 +52,11 @@ final as (
         region_code,
         reporting_year,
         population_year,
-        resident_population
+        resident_population,
+        source_system,
+        batch_id,
+        origin,
+        batch_row_number
     from candidates
     where recency_rank = 1
 

@@ -2,21 +2,37 @@
 -- value = 100 x numerator / denominator, and a zero denominator gives value null with
 -- numerator 0 and denominator 0. Also keeps the remainder rows (region `rest:<code>`)
 -- and the data-dependent owner_uscc= rows, which indicator_values filters / passes through.
+{#- Patent stocks arrive summed over groups of patents; every other family arrives as one row
+    per record and published row (its contributions), summed here. -#}
+{%- set families = [
+    'int_indicators_patent_stock',
+    'int_indicators_university',
+    'int_indicators_transfers',
+    'int_indicators_contracts',
+    'int_indicators_products',
+    'int_indicators_finance',
+    'int_indicators_open_licences',
+] %}
 with
 
 family_values as (
 
-    select * from {{ ref('int_indicators_patent_stock') }}
+    {%- for family in families %}
+
+    select
+        indicator_id,
+        period_type,
+        period_start,
+        region_code,
+        breakdown,
+        value,
+        numerator,
+        denominator
+    from {{ ref(family) }}
+    {%- if not loop.last %}
     union all
-    select * from {{ ref('int_indicators_university') }}
-    union all
-    select * from {{ ref('int_indicators_transfers') }}
-    union all
-    select * from {{ ref('int_indicators_contracts') }}
-    union all
-    select * from {{ ref('int_indicators_products') }}
-    union all
-    select * from {{ ref('int_indicators_finance') }}
+    {%- endif %}
+    {%- endfor %}
 
 ),
 

@@ -1,6 +1,10 @@
 -- FIN-01..09: pledges (not cancelled, Jinan pledgor), insurance policies (Jinan insured) and
 -- roadshows (city only). FIN-04 accumulates from cumulative_financing_start to D, so it is 0 for
--- periods that end before that date.
+-- periods that end before that date. One row per record and published row it counts in, with
+-- the API page it came from; the values are their sums (int_indicator_values_unioned).
+{%- set pledge = {'record_kind': 'pledge', 'record_key': 'pledge_id'} %}
+{%- set policy = {'record_kind': 'policy', 'record_key': 'policy_no'} %}
+{%- set roadshow = {'record_kind': 'roadshow', 'record_key': 'roadshow_id'} %}
 with
 
 pledges as (
@@ -29,20 +33,20 @@ flow_measures as (
 
     select
         {{ measure_columns('FIN-01', 'registration_date', 'pledgor_region_code',
-            amount='loan_amount_wan') }}
+            amount='loan_amount_wan', **pledge) }}
     from pledges
 
     union all
 
     select
-        {{ measure_columns('FIN-02', 'registration_date', 'pledgor_region_code') }}
+        {{ measure_columns('FIN-02', 'registration_date', 'pledgor_region_code', **pledge) }}
     from pledges
 
     union all
 
     select
         {{ measure_columns('FIN-03', 'registration_date', 'pledgor_region_code',
-            amount='null', distinct_key='pledgor_uscc', aggregation='distinct') }}
+            amount='null', distinct_key='pledgor_uscc', aggregation='distinct', **pledge) }}
     from pledges
 
     union all
@@ -52,47 +56,48 @@ flow_measures as (
             amount='null',
             numerator='case when loan_amount_wan < ' ~ var('inclusive_pledge_threshold_wan')
                 ~ ' then 1 else 0 end',
-            denominator='1') }}
+            denominator='1', **pledge) }}
     from pledges
 
     union all
 
     select
-        {{ measure_columns('FIN-06', 'start_date', 'insured_region_code') }}
+        {{ measure_columns('FIN-06', 'start_date', 'insured_region_code', **policy) }}
     from policies
 
     union all
 
     select
         {{ measure_columns('FIN-07', 'start_date', 'insured_region_code',
-            amount='coverage_wan') }}
+            amount='coverage_wan', **policy) }}
     from policies
 
     union all
 
     select
-        {{ measure_columns('FIN-08', 'event_date', jurisdiction_total()) }}
+        {{ measure_columns('FIN-08', 'event_date', jurisdiction_total(), **roadshow) }}
     from roadshows
 
     union all
 
     select
         {{ measure_columns('FIN-08', 'event_date', jurisdiction_total(),
-            breakdown="'industry_chain=' || industry_chain") }}
+            breakdown="'industry_chain=' || industry_chain", **roadshow) }}
     from roadshows
     where industry_chain is not null
 
     union all
 
     select
-        {{ measure_columns('FIN-09', 'event_date', jurisdiction_total(), amount='signed_amount_wan') }}
+        {{ measure_columns('FIN-09', 'event_date', jurisdiction_total(),
+            amount='signed_amount_wan', **roadshow) }}
     from roadshows
 
     union all
 
     select
         {{ measure_columns('FIN-09', 'event_date', jurisdiction_total(), amount='signed_amount_wan',
-            breakdown="'industry_chain=' || industry_chain") }}
+            breakdown="'industry_chain=' || industry_chain", **roadshow) }}
     from roadshows
     where industry_chain is not null
 
@@ -102,20 +107,20 @@ cumulative_measures as (
 
     select
         {{ measure_columns('FIN-04', 'registration_date', 'pledgor_region_code',
-            amount='loan_amount_wan') }}
+            amount='loan_amount_wan', **pledge) }}
     from pledges
 
 ),
 
 flows as (
 
-    {{ summarise_measures('flow_measures', 'within') }}
+    {{ attribute_measures('flow_measures', 'within', has_distinct=true) }}
 
 ),
 
 cumulative as (
 
-    {{ summarise_measures('cumulative_measures', 'cumulative') }}
+    {{ attribute_measures('cumulative_measures', 'cumulative') }}
 
 ),
 

@@ -1,14 +1,14 @@
 -- PAT-01, PAT-02, PAT-04 at every reporting D: invention patents in force on D whose first
--- owner on D is a party of the jurisdiction, attributed to that owner's region. Patents are
--- first counted per (D, region, chain, party type, criteria) so the breakdown fan-out works on
--- small groups.
+-- owner on D is a party of the jurisdiction, attributed to that owner's region (the counts_in_*
+-- rules of macros/indicator_stock_rules.sql). Patents are first counted per (D, region, chain,
+-- party type, criteria) so the breakdown fan-out works on small groups.
 -- PAT-03 is derived from PAT-02 in int_indicator_values_derived.
 {%- set counted_columns = [
     ('PAT-01', 'in_force_count'),
     ('PAT-02', 'high_value_count'),
     ('PAT-04', 'industrialised_count'),
 ] %}
-{%- set criteria = ['sei', 'family', 'age', 'pledge', 'award'] %}
+{%- set criteria = high_value_criterion_codes() %}
 {#- A province's own row judges PAT-04's counterparty against the province, every other row
     against its city: the province row is summarised from its own measure set. -#}
 {%- set measure_sets = [('measures', counted_columns, criteria)] %}
@@ -21,8 +21,7 @@ with
 states as (
 
     select * from {{ ref('int_patent_states_at_period_ends') }}
-    where is_invention
-        and first_owner_is_jinan
+    where counts_in_pat_01
 
 ),
 
@@ -38,14 +37,12 @@ grouped as (
         meets_age_criterion,
         meets_pledge_criterion,
         meets_award_criterion,
-        count(*) as in_force_count,
-        sum(case when is_high_value then 1 else 0 end) as high_value_count,
+        {{ count_flagged('counts_in_pat_01') }} as in_force_count,
+        {{ count_flagged('counts_in_pat_02') }} as high_value_count,
         -- PAT-04's counterparty: of the owner's city (city and district rows), of J (a
         -- province's own row)
-        sum(case when is_high_value and has_city_conversion then 1 else 0 end)
-            as industrialised_count,
-        sum(case when is_high_value and has_jinan_conversion then 1 else 0 end)
-            as industrialised_in_jurisdiction_count
+        {{ count_flagged('counts_in_pat_04') }} as industrialised_count,
+        {{ count_flagged('counts_in_pat_04_province') }} as industrialised_in_jurisdiction_count
     from states
     group by
         as_of_date,

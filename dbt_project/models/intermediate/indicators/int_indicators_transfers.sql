@@ -2,6 +2,11 @@
 -- the region and country of their first from_party and first to_party; breakdown by the
 -- patent's IPC-derived chain (`other` for a patent not in the registry). "Jinan" below reads
 -- "of the jurisdiction"; TRN-03's "from outside" is judged per row (indicators.md).
+-- One row per event and published row it counts in, with the API page it came from; the values
+-- are their sums (int_indicator_values_unioned).
+{%- set event = {'record_kind': 'legal_event', 'record_key': 'event_id'} %}
+{#- the event's identity and lineage, carried to every count -#}
+{%- set lineage = 'event_id, event_date, source_system, batch_id, origin, batch_row_number' %}
 with
 
 events as (
@@ -25,6 +30,10 @@ classified as (
         events.event_id,
         events.event_code,
         events.event_date,
+        events.source_system,
+        events.batch_id,
+        events.origin,
+        events.batch_row_number,
         events.first_from_party_region_code as from_region_code,
         events.first_to_party_region_code as to_region_code,
         coalesce({{ is_jurisdiction_region('events.first_from_party_region_code') }}, false)
@@ -42,13 +51,17 @@ classified as (
 
 counted as (
 
-    select event_date, from_region_code as region_code, industry_chain, 'TRN-01' as indicator_id
+    select
+        {{ lineage }},
+        from_region_code as region_code,
+        industry_chain,
+        'TRN-01' as indicator_id
     from classified
     where event_code = 'TR01' and is_from_jinan
 
     union all
 
-    select event_date, from_region_code, industry_chain, 'TRN-02'
+    select {{ lineage }}, from_region_code, industry_chain, 'TRN-02'
     from classified
     where event_code = 'EE01' and is_from_jinan
 
@@ -57,7 +70,7 @@ counted as (
     union all
 
     -- TRN-03 "from outside": outside the row's city, or the province on a province's own row
-    select event_date, to_region_code, industry_chain, 'TRN-03@{{ level }}'
+    select {{ lineage }}, to_region_code, industry_chain, 'TRN-03@{{ level }}'
     from classified
     where is_to_jinan
         and not coalesce(substr(from_region_code, 1, {{ level }})
@@ -66,13 +79,13 @@ counted as (
 
     union all
 
-    select event_date, from_region_code, industry_chain, 'TRD-01'
+    select {{ lineage }}, from_region_code, industry_chain, 'TRD-01'
     from classified
     where is_from_jinan and is_to_abroad
 
     union all
 
-    select event_date, to_region_code, industry_chain, 'TRD-02'
+    select {{ lineage }}, to_region_code, industry_chain, 'TRD-02'
     from classified
     where is_from_abroad and is_to_jinan
 
@@ -92,7 +105,7 @@ counted as (
     {%- set counted_id = indicator_id ~ ('@' ~ level if indicator_id == 'TRN-03' else '') %}
 
     select
-        {{ measure_columns(indicator_id, 'event_date', 'region_code') }}
+        {{ measure_columns(indicator_id, 'event_date', 'region_code', **event) }}
     from counted
     where indicator_id = '{{ counted_id }}'
 
@@ -100,7 +113,7 @@ counted as (
 
     select
         {{ measure_columns(indicator_id, 'event_date', 'region_code',
-            breakdown="'industry_chain=' || industry_chain") }}
+            breakdown="'industry_chain=' || industry_chain", **event) }}
     from counted
     where indicator_id = '{{ counted_id }}'
     {%- if not loop.last %}
@@ -114,12 +127,12 @@ counted as (
 
 final as (
 
-    {{ summarise_measures('measures', 'within') }}
+    {{ attribute_measures('measures', 'within') }}
     {%- for level in counterparty_scope_levels() %}
 
     union all
 
-    select * from ({{ summarise_measures('trn_03_measures_' ~ level, 'within') }}) as scoped
+    select * from ({{ attribute_measures('trn_03_measures_' ~ level, 'within') }}) as scoped
     where {{ counterparty_scope_level('scoped.region_code') }} = {{ level }}
     {%- endfor %}
 

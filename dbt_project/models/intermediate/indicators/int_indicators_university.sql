@@ -1,7 +1,8 @@
--- UNI-01..06: universities' and research institutes' patents. UNI-01 follows the first
--- applicant (breakdown owner_uscc= only for owners with patents in the denominator); UNI-02..04
--- and UNI-06 follow the first owner on D; UNI-05 counts OL03 events by the first owner on the
--- event date (a TR01 on that same day decides it).
+-- UNI-01..04 and UNI-06: universities' and research institutes' patents at every reporting D.
+-- UNI-01 follows the first applicant (breakdown owner_uscc= only for owners with patents in the
+-- denominator); UNI-02..04 and UNI-06 follow the first owner on D. Who counts: the counts_in_*
+-- rules of macros/indicator_stock_rules.sql. (UNI-05, a flow of OL03
+-- events: int_indicators_open_licences.)
 {%- set owner_stock = [
     ('UNI-02', 'null', 'uni_02_numerator', 'uni_02_denominator'),
     ('UNI-03', 'null', 'uni_03_numerator', 'uni_03_denominator'),
@@ -16,27 +17,6 @@ states as (
 
 ),
 
-owners as (
-
-    select * from {{ ref('int_patent_owners_historized') }}
-
-),
-
-patents as (
-
-    select * from {{ ref('int_patents_enriched') }}
-
-),
-
-open_licence_uptakes as (
-
-    select * from {{ ref('int_legal_events_deduplicated') }}
-    where event_code = 'OL03'
-        and not is_revoked
-        and event_date is not null
-
-),
-
 owner_grouped as (
 
     select
@@ -44,17 +24,12 @@ owner_grouped as (
         first_owner_region_code as region_code,
         industry_chain,
         first_owner_party_type as party_type,
-        sum(case when first_owner_is_jinan_univ_inst and has_inventory_return
-            then 1 else 0 end) as uni_02_denominator,
-        sum(case when first_owner_is_jinan_univ_inst and has_inventory_return
-            and latest_return_industrialized then 1 else 0 end) as uni_02_numerator,
-        sum(case when first_owner_is_jinan_univ_inst then 1 else 0 end) as uni_03_denominator,
-        sum(case when first_owner_is_jinan_univ_inst and has_inventory_return
-            then 1 else 0 end) as uni_03_numerator,
-        sum(case when first_owner_is_jinan_univ_inst and is_under_open_licence
-            then 1 else 0 end) as uni_04_count,
-        sum(case when has_fiscal_funding and granted_before_unexploited_window
-            and not has_conversion then 1 else 0 end) as uni_06_count
+        {{ count_flagged('counts_in_uni_02_denominator') }} as uni_02_denominator,
+        {{ count_flagged('counts_in_uni_02_numerator') }} as uni_02_numerator,
+        {{ count_flagged('counts_in_uni_03_denominator') }} as uni_03_denominator,
+        {{ count_flagged('counts_in_uni_02_denominator') }} as uni_03_numerator,
+        {{ count_flagged('counts_in_uni_04') }} as uni_04_count,
+        {{ count_flagged('counts_in_uni_06') }} as uni_06_count
     from states
     where first_owner_is_jinan
     group by as_of_date, first_owner_region_code, industry_chain, first_owner_party_type
@@ -67,11 +42,10 @@ applicant_grouped as (
         as_of_date,
         first_applicant_region_code as region_code,
         first_applicant_uscc as owner_uscc,
-        sum(case when has_conversion then 1 else 0 end) as converted_count,
-        count(*) as in_force_count
+        {{ count_flagged('counts_in_uni_01_numerator') }} as converted_count,
+        {{ count_flagged('counts_in_uni_01_denominator') }} as in_force_count
     from states
-    where is_invention
-        and first_applicant_is_jinan_univ_inst
+    where counts_in_uni_01_denominator
     group by as_of_date, first_applicant_region_code, first_applicant_uscc
 
 ),
@@ -122,57 +96,9 @@ stock_measures as (
 
 ),
 
-uptakes_by_owner as (
-
-    select
-        open_licence_uptakes.event_id,
-        open_licence_uptakes.event_date,
-        owners.first_owner_region_code as region_code,
-        coalesce(patents.industry_chain, 'other') as industry_chain
-    from open_licence_uptakes
-    inner join owners
-        on owners.application_no = open_licence_uptakes.application_no
-        and owners.valid_from <= open_licence_uptakes.event_date
-        and (owners.valid_to is null or open_licence_uptakes.event_date < owners.valid_to)
-    left join patents
-        on patents.application_no = open_licence_uptakes.application_no
-    where {{ is_jurisdiction_region('owners.first_owner_region_code') }}
-        and owners.first_owner_party_type in {{ univ_inst_party_types() }}
-
-),
-
-flow_measures as (
-
-    select
-        {{ measure_columns('UNI-05', 'event_date', 'region_code') }}
-    from uptakes_by_owner
-
-    union all
-
-    select
-        {{ measure_columns('UNI-05', 'event_date', 'region_code',
-            breakdown="'industry_chain=' || industry_chain") }}
-    from uptakes_by_owner
-
-),
-
-stocks as (
-
-    {{ summarise_measures('stock_measures', 'at_end') }}
-
-),
-
-flows as (
-
-    {{ summarise_measures('flow_measures', 'within') }}
-
-),
-
 final as (
 
-    select * from stocks
-    union all
-    select * from flows
+    {{ summarise_measures('stock_measures', 'at_end') }}
 
 )
 

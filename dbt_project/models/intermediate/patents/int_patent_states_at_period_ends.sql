@@ -1,6 +1,8 @@
 -- Every patent in force at every reporting D (each period end, and as_of for the unfinished
 -- periods) with its first owner on D and every D-dependent fact the stock indicators need.
 -- Range joins on intervals keep this at (patents in force x period ends), never a daily grid.
+-- The counts_in_* columns say which stock indicator the patent counts in on D
+-- (macros/indicator_stock_rules.sql).
 with
 
 period_ends as (
@@ -167,6 +169,7 @@ joined as (
             false
         ) as is_under_open_licence,
         latest_returns.entered_date is not null as has_inventory_return,
+        latest_returns.entered_date as latest_return_entered_date,
         coalesce(latest_returns.is_industrialized, false) as latest_return_industrialized
     from in_force
     left join patents
@@ -192,12 +195,23 @@ joined as (
 
 ),
 
-final as (
+valued as (
 
     select
         joined.*,
         {{ meets_high_value_criteria() }} as is_high_value
     from joined
+
+),
+
+final as (
+
+    select
+        valued.*,
+        {%- for rule in stock_indicator_rules() %}
+        coalesce({{ rule.when }}, false) as {{ rule.flag }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from valued
 
 )
 

@@ -81,7 +81,11 @@ final as (
         trim(patents.fiscal_project_ids) <> '' as has_fiscal_funding,
         {{ add_years('patents.application_date', var('high_value_age_years')) }}
             as age_criterion_anniversary,
-        patents.updated_at
+        patents.updated_at,
+        patents.source_system,
+        patents.batch_id,
+        patents.origin,
+        patents.batch_row_number
     from patents
     left join ipc_matches
         on ipc_matches.application_no = patents.application_no

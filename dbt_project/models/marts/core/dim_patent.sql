@@ -1,6 +1,6 @@
 -- Current patents with their IPC-derived chain and SEI, the time-independent high-value facts
 -- and their current first owner, plus the unknown member (events or listings of patents the
--- registry does not deliver point to it).
+-- registry does not deliver point to it). The lineage names the delivery of the current version.
 with
 
 patents as (
@@ -43,7 +43,11 @@ final as (
         patents.meets_family_criterion,
         patents.meets_award_criterion,
         patents.has_fiscal_funding,
-        patents.legal_status
+        patents.legal_status,
+        patents.source_system,
+        patents.batch_id,
+        patents.origin,
+        patents.batch_row_number
     from patents
     left join current_owners
         on current_owners.application_no = patents.application_no
@@ -75,7 +79,11 @@ final as (
         false,
         false,
         false,
-        cast(null as varchar)
+        cast(null as varchar),
+        cast(null as varchar),
+        cast(null as varchar),
+        cast(null as varchar),
+        cast(null as bigint)
 
 )
 

@@ -27,7 +27,11 @@ final as (
         returns.prospect,
         returns.is_industrialized,
         returns.reported_industry_chain,
-        returns.snapshot_date
+        returns.snapshot_date,
+        returns.source_system,
+        returns.batch_id,
+        returns.origin,
+        returns.batch_row_number
     from returns
     left join patents
         on patents.application_no = returns.application_no

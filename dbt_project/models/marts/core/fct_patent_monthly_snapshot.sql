@@ -1,5 +1,7 @@
 -- Patents in force at each month end (as_of for the month not yet over) with their first owner
--- on that day, region, chain and the high-value criteria: the grain BI slices stocks by.
+-- on that day, region, chain and the high-value criteria: the grain BI slices stocks by. The
+-- counts_in_* columns say which stock indicator the patent counts in on that day (the rules of
+-- macros/indicator_stock_rules.sql); fct_indicator_stock_contributions lists them per published row.
 -- Grain (patent_key, snapshot_date_key); keys of the few distinct regions, chains and SEIs are
 -- computed once and joined, not hashed per row (millions of rows at Jinan scale).
 with
@@ -72,7 +74,13 @@ final as (
         states.has_conversion,
         states.has_jinan_conversion,
         states.is_under_open_licence,
-        states.has_inventory_return
+        states.has_inventory_return,
+        states.first_applicant_uscc,
+        states.first_applicant_region_code,
+        states.latest_return_entered_date,
+        {%- for rule in stock_indicator_rules() %}
+        states.{{ rule.flag }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from states
     inner join month_ends
         on month_ends.snapshot_date = states.as_of_date

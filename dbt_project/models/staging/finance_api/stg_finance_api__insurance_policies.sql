@@ -21,6 +21,8 @@ final as (
         cast(start_date as date) as start_date,
         cast(end_date as date) as end_date,
         cast(updated_at as timestamp with time zone) as updated_at,
+        cast(_source as varchar) as source_system,
+        cast(_origin as varchar) as origin,
         cast(_batch_id as varchar) as batch_id,
         cast(_extracted_at as timestamp with time zone) as extracted_at,
         cast(_row_number as bigint) as batch_row_number

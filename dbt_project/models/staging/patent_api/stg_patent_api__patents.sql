@@ -31,6 +31,7 @@ final as (
         cast(legal_status as varchar) as legal_status,
         cast(updated_at as timestamp with time zone) as updated_at,
         cast(_source as varchar) as source_system,
+        cast(_origin as varchar) as origin,
         cast(_batch_id as varchar) as batch_id,
         cast(_extracted_at as timestamp with time zone) as extracted_at,
         cast(_row_number as bigint) as batch_row_number

@@ -18,6 +18,8 @@ final as (
         cast(output_value_wan as decimal(18, 4)) as output_value_wan,
         coalesce(cast(patent_application_nos as varchar), '') as patent_application_nos,
         cast(_snapshot_date as date) as snapshot_date,
+        cast(_source as varchar) as source_system,
+        cast(_origin as varchar) as origin,
         cast(_batch_id as varchar) as batch_id,
         cast(_extracted_at as timestamp with time zone) as extracted_at,
         cast(_row_number as bigint) as batch_row_number

@@ -29,6 +29,7 @@ final as (
         cast(_file_month as varchar) as file_month,
         cast(_reissue as integer) as file_reissue,
         cast(_delivery_seq as bigint) as delivery_seq,
+        cast(_source as varchar) as source_system,
         cast(_origin as varchar) as file_name,
         cast(_batch_id as varchar) as batch_id,
         cast(_extracted_at as timestamp with time zone) as extracted_at,
