@@ -213,6 +213,11 @@ class Settings:
         return self.home / "warehouse" / "build.duckdb"
 
     @property
+    def dbt_state_dir(self) -> Path:
+        """What dbt keeps between builds (its target directory with the partial-parse state)."""
+        return self.home / "warehouse" / "dbt"
+
+    @property
     def releases_dir(self) -> Path:
         """Immutable published releases plus the ``current`` pointer."""
         return self.home / "releases"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from patentflow.core.settings import DAGS_FOLDER, PROJECT_ROOT, Settings
 from patentflow.orchestration.dag_test_runner import RESULT_PREFIX
-from patentflow.orchestration.pools import DUCKDB_WRITER_POOL
+from patentflow.orchestration.pools import DUCKDB_WRITER_POOL, DUCKDB_WRITER_POOL_DESCRIPTION
 
 log = logging.getLogger(__name__)
 INGESTION_DAGS = (
@@ -86,8 +86,8 @@ def prepare(settings: Settings, env: Mapping[str, str], log_file: Path) -> None:
     """Migrate the metadata DB (idempotent), create the one-slot DuckDB writer pool, and make
     the home's ``airflow.cfg`` say what the environment says."""
     _airflow(["db", "migrate"], env, log_file=log_file)
-    _airflow(["pools", "set", DUCKDB_WRITER_POOL, "1",
-              "Serialises writers of the DuckDB build warehouse"], env, log_file=log_file)
+    _airflow(["pools", "set", DUCKDB_WRITER_POOL, "1", DUCKDB_WRITER_POOL_DESCRIPTION], env,
+             log_file=log_file)
     write_cli_config(Path(env["AIRFLOW_HOME"]) / "airflow.cfg", env)
 
 
@@ -128,16 +128,17 @@ def write_cli_config(path: Path, env: Mapping[str, str]) -> None:
 
 def run_dags(runs: list[tuple[str, str]], env: Mapping[str, str], log_file: Path,
              confs: dict[str, dict] | None = None,
-             when_triggered: tuple[str, ...] = ()) -> list[dict]:
+             when_triggered: tuple[str, ...] = (), prepare_first: bool = False) -> list[dict]:
     """Run ``(dag_id, logical_date)`` pairs in order through ``DAG.test`` in one Airflow process
     (see ``patentflow.orchestration.dag_test_runner``); return each run's result (state,
     seconds, run id, task states, assets updated).
 
     Every run is attempted; a DAG in ``when_triggered`` only if the assets updated before it
     satisfy its schedule (else ``not_triggered``). Runs the process never reported (it died)
-    are ``not_run``.
+    are ``not_run``. ``prepare_first`` does :func:`prepare`'s work in that same process.
     """
-    args = [sys.executable, "-m", "patentflow.orchestration.dag_test_runner"]
+    args = [sys.executable, "-m", "patentflow.orchestration.dag_test_runner",
+            *(["--prepare"] if prepare_first else [])]
     for dag_id, logical_date in runs:
         args += ["--run", dag_id, logical_date]
     for dag_id, conf in (confs or {}).items():

@@ -134,9 +134,6 @@ def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None
             sandbox_started = not options.keep_running
             report.stage_seconds["sandbox"] = time.monotonic() - started
         env = embedded_airflow.airflow_env(settings, extra_env)
-        started = time.monotonic()
-        embedded_airflow.prepare(settings, env, report.log_file)
-        report.stage_seconds["airflow_prepare"] = time.monotonic() - started
 
         runs = [(dag_id, interval_for_as_of(day)[0].isoformat())
                 for day in days_between(first_day or as_of, as_of)
@@ -148,7 +145,11 @@ def run_pipeline(settings: Settings, as_of: date, sandbox: SandboxOptions | None
         results = embedded_airflow.run_dags(
             runs, env, report.log_file, confs={embedded_airflow.BUILD_DAG: conf},
             when_triggered=(embedded_airflow.BUILD_DAG,),
+            prepare_first=True,  # one Airflow start-up for the migration, the pool and the DAGs
         )
+        # The runner's Airflow generated airflow.cfg if it was missing; make it say what the
+        # environment says, as prepare() does, for a shell with only AIRFLOW_HOME set.
+        embedded_airflow.write_cli_config(settings.airflow_home / "airflow.cfg", env)
         problems = []
         for result in results:
             key = result["dag_id"] if not first_day else \

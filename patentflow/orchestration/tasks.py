@@ -221,7 +221,7 @@ def dbt_build(ctx: BuildContext) -> dict[str, Any]:
         with recording_failure(ctx, "dbt_build"):
             result = run_dbt_build(
                 settings, as_of=ctx.as_of, release_id=ctx.release_id,
-                target_dir=run_dir(settings, ctx) / "dbt",
+                target_dir=run_dir(settings, ctx) / "dbt", docs=True,
             )
     except DbtBuildError as failure:
         # Record which models failed before failing the task: the summary and run_health

@@ -7,11 +7,15 @@ from ``run_results.json``, summarised into the task log and the run summary.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -120,6 +124,33 @@ def parse_run_results(path: Path) -> list[DbtNodeResult]:
     return nodes
 
 
+# The run's own inputs reach dbt as environment variables, not ``--vars``: dbt discards its
+# partial-parse state whenever a command-line var changes, and these change on every run
+# (``macros/run_dates.sql`` reads them; a ``--vars`` value, as tests pass, still wins).
+AS_OF_ENV = "DBT_PATENTFLOW_AS_OF"
+RELEASE_ID_ENV = "DBT_PATENTFLOW_RELEASE_ID"
+
+
+def persistent_target_dir(settings: Settings, project_dir: Path) -> Path:
+    """dbt's target directory kept between builds (its ``partial_parse.msgpack`` lets the next
+    build re-parse only the files that changed), one per project checkout."""
+    digest = hashlib.sha1(str(project_dir.resolve()).encode()).hexdigest()[:8]
+    return settings.dbt_state_dir / f"target-{digest}"
+
+
+@contextmanager
+def _target_lock(target: Path) -> Iterator[None]:
+    """One dbt command at a time per persistent target directory (builds of two homes never
+    share one; two builds of one home are already serialised by the DuckDB writer pool)."""
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_dbt_build(
     settings: Settings,
     *,
@@ -129,12 +160,16 @@ def run_dbt_build(
     target: str = "duckdb",
     extra_vars: dict | None = None,
     project_dir: Path = DBT_PROJECT_DIR,
+    docs: bool = False,
 ) -> DbtBuildResult:
     """``dbt build`` with the run's variables; raises DbtBuildError when a model fails to build.
 
     Failing *tests* do not raise: the quality gate reads them from run_results.json and decides,
     so a failed test is reported with every other check instead of as a bare task failure.
     ``project_dir`` is the project's own dbt project; measurements and tests pass a copy.
+    ``run_results.json`` and ``manifest.json`` end up in ``target_dir`` (dbt itself works in
+    :func:`persistent_target_dir`); with ``docs`` the same dbt process also writes the docs
+    page of what it built (``target_dir/static_index.html``, see :func:`generate_docs`).
     """
     import time
 
@@ -143,25 +178,19 @@ def run_dbt_build(
     jurisdiction_region(settings.jurisdiction)  # an unlisted code fails before dbt starts
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     target_dir.mkdir(parents=True, exist_ok=True)
-    variables = {"as_of": as_of.isoformat(), "release_id": release_id,
-                 "jurisdiction": settings.jurisdiction,
-                 "high_value_criteria": list(settings.high_value_criteria), **(extra_vars or {})}
-    command = [
-        dbt_executable(), "build",
-        "--project-dir", str(project_dir),
-        "--profiles-dir", str(project_dir),
-        "--target", target,
-        "--target-path", str(target_dir),
-        "--log-path", str(target_dir / "logs"),
-        "--vars", json.dumps(variables),
-    ]
+    state = persistent_target_dir(settings, project_dir)
+    spec = {"common": dbt_args(settings, project_dir, state, target_dir / "logs", target,
+                               extra_vars),
+            "build": [], "target": str(state), "copy_to": str(target_dir), "docs": docs}
+    env = {**dbt_env(settings), **run_input_env(as_of, release_id)}
+    command = [sys.executable, "-m", "patentflow.warehouse.dbt_invocation", json.dumps(spec)]
     log.info("dbt build starting as_of=%s release_id=%s target=%s", as_of, release_id, target)
     started = time.monotonic()
     # Stream dbt's output into the task log as it comes, so a slow or hung model is visible
     # while the build runs; keep the tail for the error message.
     tail: list[str] = []
-    with subprocess.Popen(
-        command, cwd=project_dir, env=dbt_env(settings), stdout=subprocess.PIPE,
+    with _target_lock(state), subprocess.Popen(
+        command, cwd=project_dir, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     ) as process:
         assert process.stdout is not None
@@ -188,6 +217,26 @@ def run_dbt_build(
     return result
 
 
+def _common_args(project_dir: Path, target_path: Path, log_path: Path) -> list[str]:
+    return ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+            "--target-path", str(target_path), "--log-path", str(log_path)]
+
+
+def dbt_args(settings: Settings, project_dir: Path, target_path: Path, log_path: Path,
+             target: str = "duckdb", extra_vars: dict | None = None) -> list[str]:
+    """What every dbt command of a build takes. The ``--vars`` hold only what changes with the
+    settings (never the day), so dbt's partial-parse state survives from one build to the next."""
+    variables = {"jurisdiction": settings.jurisdiction,
+                 "high_value_criteria": list(settings.high_value_criteria), **(extra_vars or {})}
+    return [*_common_args(project_dir, target_path, log_path), "--target", target,
+            "--vars", json.dumps(variables, sort_keys=True)]
+
+
+def run_input_env(as_of: date, release_id: str) -> dict[str, str]:
+    """The run's own inputs for dbt (``macros/run_dates.sql``)."""
+    return {AS_OF_ENV: as_of.isoformat(), RELEASE_ID_ENV: release_id}
+
+
 def generate_docs(settings: Settings, target_dir: Path,
                   project_dir: Path = DBT_PROJECT_DIR) -> Path | None:
     """dbt docs of what this build built, as one self-contained page
@@ -195,15 +244,19 @@ def generate_docs(settings: Settings, target_dir: Path,
 
     ``--empty-catalog`` leaves out the column types read from the warehouse: reading them would
     open the build DuckDB file, whose single writer may already be the next build. Docs are an
-    aid, not a product: a failure is logged and returns None, never fails the publication."""
+    aid, not a product: a failure is logged and returns None, never fails the publication.
+
+    The build writes the page in its own dbt process (``run_dbt_build(docs=True)``); only when
+    it did not is a dbt command started here."""
+    page = target_dir / "static_index.html"
+    if page.is_file():
+        return page
     command = [
         dbt_executable(), "docs", "generate", "--static", "--empty-catalog", "--no-compile",
-        "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-        "--target-path", str(target_dir), "--log-path", str(target_dir / "logs"),
+        *_common_args(project_dir, target_dir, target_dir / "logs"),
     ]
     completed = subprocess.run(command, cwd=project_dir, env=dbt_env(settings),
                                capture_output=True, text=True)
-    page = target_dir / "static_index.html"
     if completed.returncode != 0 or not page.is_file():
         log.warning("dbt docs generate failed (%s): %s", completed.returncode,
                     (completed.stdout + completed.stderr)[-1000:])

@@ -81,7 +81,7 @@ final as (
         cast(all_values.denominator as double precision) as denominator,
         cast(catalogue.unit as varchar) as unit,
         cast(targets.target_value as double precision) as target_value,
-        cast('{{ var("release_id") }}' as varchar) as release_id
+        cast('{{ run_release_id() }}' as varchar) as release_id
     from all_values
     inner join regions
         on regions.region_code = all_values.region_code
