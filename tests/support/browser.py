@@ -8,7 +8,9 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -33,7 +35,8 @@ class Browser:
         # The Airflow UI shows times in the browser's zone: a Jinan user's is Asia/Shanghai.
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE, text=True,
-                                         env={"TZ": timezone, "PATH": "/usr/bin:/bin"})
+                                         env={"TZ": timezone, "PATH": "/usr/bin:/bin"},
+                                         start_new_session=True)
         self._ids = itertools.count(1)
         self._stack = contextlib.ExitStack()
         self._socket = self._stack.enter_context(
@@ -124,8 +127,12 @@ class Browser:
         try:
             self._stack.close()
         finally:
-            self._process.kill()
+            # Chromium's helper processes (renderer, GPU, crash handler) outlive the main one
+            # and keep writing into the profile: end the whole group before removing it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait(timeout=30)
+            _wait_for_group_exit(self._process.pid)
             self._profile.cleanup()
 
     def __enter__(self) -> Browser:
@@ -133,3 +140,14 @@ class Browser:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _wait_for_group_exit(group: int, timeout: float = 10.0) -> None:
+    """Until no process of the group is left (signal 0 probes without delivering)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)

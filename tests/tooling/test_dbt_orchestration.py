@@ -32,11 +32,12 @@ from tests.support.paths import REPO
 BROKEN_MODEL = "model.patentflow.zz_deliberately_broken"
 FAILING_TEST = "test.patentflow.zz_deliberately_failing"
 BROKEN_MODEL_SQL = "-- a model that cannot build\nselect * from raw.no_such_table\n"
-# Attached to the final mart (nothing downstream of it: `dbt build` skips the descendants of a
+# Attached to a mart with no model downstream of it (`dbt build` skips the descendants of a
 # failing test, which would hide the timings of the models under test); returns two rows.
+FAILING_TEST_MODEL = "fct_indicator_contributions"
 FAILING_TEST_SQL = (
     "-- a singular test that always fails with exactly 2 rows\n"
-    "select 1 as n from {{ ref('indicator_values') }} where false\n"
+    f"select 1 as n from {{{{ ref('{FAILING_TEST_MODEL}') }}}} where false\n"
     "union all select 1\nunion all select 2\n"
 )
 
@@ -99,6 +100,9 @@ def test_the_failing_test_is_named_with_its_failure_count(broken_build):
 def test_every_model_of_the_project_is_timed(broken_build):
     manifest = json.loads((broken_build.target_dir / "manifest.json").read_text(encoding="utf-8"))
     models = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    below_the_failing_test = [child for child in manifest["child_map"][
+        f"model.patentflow.{FAILING_TEST_MODEL}"] if child in models]
+    assert below_the_failing_test == [], "attach the planted failing test to a leaf model"
     results = {n.unique_id: n for n in broken_build.result.nodes if n.resource_type == "model"}
     assert set(results) == models
     built = [n for n in results.values() if n.status == "success"]
