@@ -180,7 +180,7 @@ def test_an_airflow_backfill_publishes_what_patentflow_backfill_publishes(airflo
     def backfilled() -> dict[str, list[dict]] | None:
         runs = {dag_id: airflow.runs(dag_id, run_type="backfill") for dag_id in INGESTION_DAGS}
         done = all(len(r) == 2 and all(x["state"] == "success" for x in r) for r in runs.values())
-        return runs if done and airflow.quiet() else None
+        return runs if done and airflow.settled() else None
 
     runs = wait_until(backfilled, "every backfilled day ingested and built", 1200, every=5)
     airflow_seconds = time.monotonic() - started

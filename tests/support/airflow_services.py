@@ -150,10 +150,29 @@ class RunningAirflow:
     def quiet(self) -> bool:
         """No ingestion or build run queued or running, and no asset event waiting to trigger
         a build: everything landed has been built."""
-        busy = [run for dag_id in (*INGESTION_DAGS, BUILD_DAG) for run in self.runs(dag_id)
+        return not self._busy() and not self._queued_events()
+
+    def settled(self, hold: float = 60.0) -> bool:
+        """No run queued or running, and the queued asset events (if any) unchanged for
+        ``hold`` seconds: the scheduler, which evaluates the build's condition every second,
+        has left them queued because they are half of its AND (``patent_api & finance_api``)
+        whose other half a build already consumed; the build reads all landed data anyway."""
+        if self._busy():
+            self._unchanged_since = None
+            return False
+        events = json.dumps(self._queued_events(), sort_keys=True)
+        if events == "[]":
+            return True
+        if getattr(self, "_unchanged_since", None) is None or self._last_events != events:
+            self._unchanged_since, self._last_events = time.monotonic(), events
+        return time.monotonic() - self._unchanged_since >= hold
+
+    def _busy(self) -> list[dict]:
+        return [run for dag_id in (*INGESTION_DAGS, BUILD_DAG) for run in self.runs(dag_id)
                 if run["state"] in UNFINISHED]
-        waiting = self.get(f"/api/v2/dags/{BUILD_DAG}/assets/queuedEvents")["queued_events"]
-        return not busy and not waiting
+
+    def _queued_events(self) -> list[dict]:
+        return self.get(f"/api/v2/dags/{BUILD_DAG}/assets/queuedEvents")["queued_events"]
 
     def airflow(self, *args: str) -> subprocess.CompletedProcess:
         """The ``airflow`` command as the README tells a user to run it: only AIRFLOW_HOME."""
